@@ -1,0 +1,54 @@
+# Sentinel: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+CARGO_MANIFEST := agent_core/Cargo.toml
+# Downloads are cached under the user's cache dir so reruns (and CI on a fresh clone) are fast.
+export PIP_CACHE_DIR ?= $(HOME)/.cache/sentinel/pip
+export CARGO_TARGET_DIR ?= $(CURDIR)/agent_core/target
+DEMO_PORT ?= 8765
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+.PHONY: install
+install: $(VENV)/bin/python ## Build the Rust core and install every package (editable) into .venv
+	$(PIP) install -e '.[dev,demo]'
+	@$(PY) -c "import agent_core._native" && echo "sentinel installed in $(VENV)"
+
+.PHONY: demo
+demo: install ## Start the demo shop, test it with `sentinel run`, print the summary and the reports
+	$(PY) -m examples.demo_target.run_demo --port $(DEMO_PORT)
+
+.PHONY: test
+test: install ## Install what tests need and run the whole suite (Rust and Python)
+	cargo test --manifest-path $(CARGO_MANIFEST) --quiet
+	$(PY) -m pytest -p no:cacheprovider
+
+.PHONY: lint
+lint: install ## ruff, mypy, import-linter, cargo fmt and clippy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	cargo fmt --manifest-path $(CARGO_MANIFEST) --check
+	cargo clippy --manifest-path $(CARGO_MANIFEST) --all-targets -- -D warnings
+
+.PHONY: bench
+bench: install ## Run the benchmarks against their peers (see bench/RESULTS.md)
+	$(PIP) install -e '.[bench]'
+	$(PY) -m bench.generation
+	$(PY) -m bench.execution
+
+.PHONY: clean
+clean: ## Remove the virtualenv and build outputs
+	rm -rf $(VENV) agent_core/target agent_core/_native*.so

@@ -1,0 +1,1 @@
+"""Running tests: runtimes, the executor (the only HTTP I/O), identities for targets."""

@@ -1,0 +1,1 @@
+//! Whole request cases for one operation.

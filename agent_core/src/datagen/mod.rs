@@ -1,0 +1,1 @@
+//! Seeded data generation: positive, negative and boundary values.

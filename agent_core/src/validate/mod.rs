@@ -1,0 +1,1 @@
+//! JSON Schema validation over the compiled IR.

@@ -1,0 +1,1 @@
+"""Analytics views over stored results (Polars)."""

@@ -1,0 +1,1 @@
+"""Every way in: the ``sentinel`` command, reports, and (later) the REST service."""

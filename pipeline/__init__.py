@@ -1,0 +1,1 @@
+"""Moving and keeping results: buses, serde, sinks, the store."""
