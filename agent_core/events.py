@@ -40,7 +40,7 @@ class ResultEvent(_Event):
     """One executed case with its verdict."""
 
     event_id: str
-    schema_version: Literal[1] = RESULTS_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     job_id: str
     job_started_at: datetime
     campaign_id: str | None = None
@@ -64,7 +64,7 @@ class RunEvent(_Event):
     """A job lifecycle fact: ``JobCreated``, ``JobStarted``, ``JobProgressed``, ``JobFinished``, ``JobFailed``."""
 
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
-    schema_version: Literal[1] = RUNS_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     type: RunEventType
     job_id: str
     job_started_at: datetime

@@ -1,0 +1,171 @@
+"""LocalRuntime: one process, asyncio workers.
+
+The runtime plans every case of a job (the supervisor), sends them through the executor with a fixed number of
+workers, judges each response with the checks, and hands one ResultEvent per case to the sinks. It is the default
+for a single ``sentinel run``; the Ray runtime runs the same pieces as actors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from actors.executor import ExecutedCase, Executor, ExecutorConfig
+from actors.identities import IdentityResolver
+from actors.supervisor import Job, WorkUnit, plan_cases
+from actors.transport import AiohttpTransport, Transport
+from agent_core.checks import CheckConfig, CheckContext, CheckInfo, run_checks
+from agent_core.events import ResultEvent, event_id_for
+from agent_core.models import ErrorKind, Finding, Status, TestCase
+from agent_core.sanitize import Sanitizer
+
+logger = logging.getLogger(__name__)
+
+
+class EventSink(Protocol):
+    """Receives every result as it happens (NDJSON writer, report collector, progress display, a bus)."""
+
+    def emit(self, event: ResultEvent) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    executor: ExecutorConfig
+    checks: tuple[CheckInfo, ...]
+    check_config: CheckConfig = field(default_factory=CheckConfig)
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    job: Job
+    planned: int
+    statuses: Counter[Status] = field(default_factory=Counter)
+    error_kinds: Counter[ErrorKind] = field(default_factory=Counter)
+    findings: int = 0
+    interrupted: bool = False
+    finished_at: datetime | None = None
+
+    @property
+    def executed(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def unreachable(self) -> bool:
+        """Nothing could be judged because the target never answered."""
+        judged = self.statuses[Status.PASSED] + self.statuses[Status.FAILED]
+        return self.executed > 0 and judged == 0 and self.error_kinds[ErrorKind.UNREACHABLE] > 0
+
+
+def _aiohttp_transport(config: ExecutorConfig) -> Transport:
+    return AiohttpTransport(config.concurrency, max_response_bytes=config.max_response_bytes)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class LocalRuntime:
+    """Runs a job in this process. ``transport_factory`` is the I/O seam (tests pass a mock transport)."""
+
+    def __init__(self, transport_factory: Callable[[ExecutorConfig], Transport] | None = None) -> None:
+        self._transport_factory = transport_factory or _aiohttp_transport
+
+    def plan(self, job: Job) -> list[tuple[WorkUnit, TestCase]]:
+        return list(plan_cases(job))
+
+    async def run(
+        self,
+        job: Job,
+        config: RunConfig,
+        identities: IdentityResolver,
+        sinks: Sequence[EventSink],
+        cases: list[tuple[WorkUnit, TestCase]] | None = None,
+        *,
+        preflight: bool = True,
+    ) -> RunOutcome:
+        """Execute ``cases`` (default: the job's plan). With ``preflight``, an unreachable target raises
+        :class:`TargetUnreachable` before anything is sent."""
+        planned = cases if cases is not None else self.plan(job)
+        outcome = RunOutcome(job=job, planned=len(planned))
+        logger.info("job %s: %d cases planned against %s", job.job_id, len(planned), job.base_url)
+        transport = self._transport_factory(config.executor)
+        sanitizer = Sanitizer(identities.secrets())
+        executor = Executor(transport, config.executor, job.base_url, sanitizer, identities)
+        if preflight:
+            try:
+                await executor.preflight()
+            except BaseException:
+                await transport.aclose()
+                raise
+        queue: asyncio.Queue[tuple[WorkUnit, TestCase]] = asyncio.Queue()
+        for item in planned:
+            queue.put_nowait(item)
+        worker = worker_name()
+
+        async def work() -> None:
+            while True:
+                try:
+                    unit, case = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                executed = await executor.execute(case, unit.operation)
+                event = self._judge(job, config, unit, case, executed, worker)
+                outcome.statuses[event.execution.status] += 1
+                if event.execution.error_kind is not None:
+                    outcome.error_kinds[event.execution.error_kind] += 1
+                outcome.findings += len(event.findings)
+                for sink in sinks:
+                    sink.emit(event)
+
+        try:
+            await asyncio.gather(*(work() for _ in range(max(1, config.executor.concurrency))))
+        except asyncio.CancelledError:
+            outcome.interrupted = True
+            raise
+        finally:
+            outcome.finished_at = datetime.now(UTC)
+            await transport.aclose()
+        logger.info("job %s: %d executed, %d findings", job.job_id, outcome.executed, outcome.findings)
+        return outcome
+
+    @staticmethod
+    def _judge(
+        job: Job, config: RunConfig, unit: WorkUnit, case: TestCase, executed: ExecutedCase, worker: str
+    ) -> ResultEvent:
+        execution = executed.execution
+        findings: tuple[Finding, ...] = ()
+        if execution.status is not Status.ERROR and execution.response is not None:
+            ctx = CheckContext(
+                spec=job.spec,
+                operation=unit.operation,
+                case=case,
+                execution=execution,
+                status=execution.response.status,
+                headers=executed.response_headers,
+                body=executed.response_body,
+                elapsed_ms=execution.elapsed_ms,
+                config=config.check_config,
+            )
+            found = run_checks(ctx, config.checks)
+            status = Status.FAILED if found else Status.PASSED
+            execution = execution.model_copy(update={"status": status})
+            findings = tuple(found)
+        return ResultEvent(
+            event_id=event_id_for(job.job_id, case.case_id),
+            job_id=job.job_id,
+            job_started_at=job.started_at,
+            campaign_id=job.campaign_id,
+            spec_id=job.spec.spec_id,
+            executed_at=datetime.now(UTC),
+            worker=worker,
+            case=case,
+            execution=execution,
+            findings=findings,
+        )

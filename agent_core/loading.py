@@ -1,0 +1,122 @@
+"""Loading a spec: bytes in, :class:`ApiSpec` out.
+
+The Rust loader does the parsing, resolution and normalisation. This module does the file access around it, so
+that every byte the loader sees passes through one place that enforces the limits: the root file's size is checked
+before it is read, and referenced files are read only inside the spec root (after resolving symlinks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent_core import _native
+from agent_core.errors import SpecError
+from agent_core.native import ApiSpec
+
+Fetcher = Callable[[str, int], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """Limits and permissions for one load. The defaults are safe for untrusted input."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_depth: int = 256
+    max_alias_nodes: int = 1_000_000
+    max_files: int = 1000
+    allow_remote_refs: bool = False
+    root_dir: Path | None = None
+
+    def to_native(self) -> dict[str, int | bool | str | None]:
+        return {
+            "max_bytes": self.max_bytes,
+            "max_depth": self.max_depth,
+            "max_alias_nodes": self.max_alias_nodes,
+            "max_files": self.max_files,
+            "allow_remote_refs": self.allow_remote_refs,
+            "root_dir": str(self.root_dir) if self.root_dir is not None else None,
+        }
+
+
+def load_spec(
+    path: str | os.PathLike[str],
+    options: LoadOptions | None = None,
+    *,
+    fetch: Fetcher | None = None,
+) -> ApiSpec:
+    """Load a spec file. Raises :class:`SpecError` with a stable code for every problem."""
+    options = options or LoadOptions()
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if not file.is_file():
+            raise SpecError(f"{file} is not a regular file", "SPEC_IO", file=file.name)
+    except OSError as exc:
+        raise SpecError(f"cannot read {file}: {exc.strerror or exc}", "SPEC_IO", file=file.name) from None
+    if size > options.max_bytes:
+        # Refuse before reading: a huge file must cost nothing.
+        raise SpecError(
+            f"the spec is {size} bytes, over the limit of {options.max_bytes} bytes (raise it with --max-spec-bytes)",
+            "SPEC_TOO_LARGE",
+            file=file.name,
+        )
+    data = _read_capped(file, options.max_bytes)
+    return load_spec_bytes(data, file.name, base_path=file.resolve(), options=options, fetch=fetch)
+
+
+def load_spec_bytes(
+    data: bytes,
+    name: str,
+    *,
+    base_path: Path | None = None,
+    base_url: str | None = None,
+    options: LoadOptions | None = None,
+    fetch: Fetcher | None = None,
+) -> ApiSpec:
+    """Load a spec from bytes. ``base_path`` (a file) or ``base_url`` anchor relative ``$ref``s."""
+    options = options or LoadOptions()
+    if len(data) > options.max_bytes:
+        raise SpecError(
+            f"the spec is {len(data)} bytes, over the limit of {options.max_bytes} bytes", "SPEC_TOO_LARGE", file=name
+        )
+    root = options.root_dir or (base_path.parent if base_path is not None else None)
+    reader = _ContainedReader(root.resolve() if root is not None else None)
+    native = _native.load_spec(
+        data,
+        name,
+        str(base_path) if base_path is not None else None,
+        base_url,
+        options.to_native(),
+        reader,
+        fetch if options.allow_remote_refs else None,
+    )
+    return ApiSpec(native, hashlib.sha256(data).hexdigest())
+
+
+class _ContainedReader:
+    """Reads referenced files for the native loader, only inside ``root`` (symlinks resolved first)."""
+
+    __slots__ = ("_root",)
+
+    def __init__(self, root: Path | None) -> None:
+        self._root = root
+
+    def __call__(self, path: str, max_bytes: int) -> bytes:
+        if self._root is None:
+            raise PermissionError(f"{path}: this spec has no directory to read references from")
+        real = Path(path).resolve()
+        if not real.is_relative_to(self._root):
+            raise PermissionError(f"{path} resolves outside the spec root")
+        return _read_capped(real, max_bytes)
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise SpecError(f"cannot read {path.name}: {exc.strerror or exc}", "SPEC_IO", file=path.name) from None

@@ -1,0 +1,1 @@
+"""Subcommands of the ``sentinel`` command, one module each."""

@@ -1,0 +1,1 @@
+"""Terminal output: progress and summaries (rich)."""

@@ -1,0 +1,5 @@
+"""Test configuration: fixtures live in tests/fixtures and are registered here."""
+
+from __future__ import annotations
+
+pytest_plugins = ["tests.fixtures.corpus"]
