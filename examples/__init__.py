@@ -1,0 +1,1 @@
+"""Examples shipped with Sentinel: the demo target that ``make demo`` tests."""
