@@ -5,11 +5,24 @@
 //! (internal, relative files inside the spec root, remote only when allowed) → normalisation of 2.0/3.0/3.1 into
 //! the model → structural checks (paths, path parameters, operationIds).
 
+mod checks;
+mod detect;
+mod intern;
+mod json;
+mod normalize;
+mod pointer;
+mod read;
+mod refs;
+mod syntax;
+mod yaml;
+
 use std::path::{Path, PathBuf};
 
-use crate::error::Result;
-use crate::model::Spec;
+use serde_json::Value;
 
+use crate::error::{ErrorCode, Location, Result, SpecError};
+use crate::model::Spec;
+use refs::{DocBase, DocSet, Document};
 /// Limits and permissions for one load. Defaults are safe for untrusted input.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -90,6 +103,47 @@ pub fn load(
     files: &dyn FileSource,
     remote: Option<&dyn RemoteFetcher>,
 ) -> Result<Spec> {
-    let _ = (input, options, files, remote);
-    unimplemented!("spec loader")
+    let parsed = parse_document(input.bytes, &input.name, options)?;
+    let Value::Object(root) = &parsed.value else {
+        return Err(SpecError::new(
+            ErrorCode::SpecNotAMapping,
+            "the document root must be an object (a mapping)",
+            Location::pointer(""),
+        ));
+    };
+    let version = detect::version(root)?;
+    let mut warnings = parsed.warnings;
+    warnings.extend(version.warning);
+    let base = match input.base {
+        Base::File(path) => DocBase::File(path),
+        Base::Url(url) => DocBase::Url(url),
+        Base::None => DocBase::None,
+    };
+    let root_doc = Document { value: parsed.value, base, display: String::new() };
+    let docs = DocSet::new(root_doc, options, files, remote, parse_external);
+    checks::refs(&docs)?;
+    normalize::build(
+        &docs,
+        normalize::Root {
+            source: input.name,
+            version: version.literal,
+            dialect: version.dialect,
+            lines: parsed.lines,
+            warnings,
+            max_depth: options.max_depth,
+        },
+    )
+}
+
+/// Steps 1–3 for any document: bytes → text → other-format sniffing → JSON or YAML.
+fn parse_document(bytes: &[u8], name: &str, options: &LoadOptions) -> Result<syntax::Parsed> {
+    let text = read::decode(bytes, options.max_bytes)?;
+    if let Some(err) = detect::sniff_text(&text) {
+        return Err(err);
+    }
+    syntax::parse(&text, name, options)
+}
+
+fn parse_external(bytes: &[u8], name: &str, options: &LoadOptions) -> Result<Value> {
+    parse_document(bytes, name, options).map(|parsed| parsed.value)
 }

@@ -1,0 +1,503 @@
+//! YAML → `serde_json::Value` on top of yaml-rust2's event parser.
+//!
+//! Building the value ourselves (instead of using yaml-rust2's own loader) gives: YAML 1.2 core-schema scalars,
+//! a tag whitelist (other tags are refused, never constructed), an alias-expansion budget, merge keys, duplicate
+//! key detection, a depth limit without recursion, and the lines of shallow pointers.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Number, Value};
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+use super::pointer;
+use super::syntax::{Parsed, LINE_DEPTH};
+use crate::error::{snippet, ErrorCode, Location, Result, SpecError, Warning};
+
+const CORE_PREFIX: &str = "tag:yaml.org,2002:";
+const MERGE_KEY: &str = "<<";
+/// Marks a pending merge key; input cannot contain NUL, so no real key collides with it.
+const MERGE_SENTINEL: &str = "\u{0}<<";
+
+enum Kind {
+    Map { map: Map<String, Value>, key: Option<String>, merges: Vec<(Value, Marker)> },
+    Seq { items: Vec<Value> },
+}
+
+struct Frame {
+    kind: Kind,
+    anchor: usize,
+    ptr: Option<String>,
+    /// Nodes in this subtree, aliases counted as expanded.
+    nodes: u64,
+    /// Height of this subtree (a scalar is 0).
+    height: usize,
+}
+
+/// A finished node with what the alias budget and the depth limit need to know about it.
+struct Node {
+    value: Value,
+    nodes: u64,
+    height: usize,
+}
+
+struct Builder<'a> {
+    src: &'a str,
+    max_depth: usize,
+    max_alias_nodes: u64,
+    alias_nodes: u64,
+    anchors: HashMap<usize, Node>,
+    stack: Vec<Frame>,
+    root: Option<Value>,
+    documents: usize,
+    parsed: Parsed,
+    nonstring_key: Option<String>,
+}
+
+/// Parse a single-document YAML stream. `Ok(None)` when the stream holds no document at all.
+pub fn parse(src: &str, max_depth: usize, max_alias_nodes: u64) -> Result<Option<Parsed>> {
+    let mut b = Builder {
+        src,
+        max_depth,
+        max_alias_nodes,
+        alias_nodes: 0,
+        anchors: HashMap::new(),
+        stack: Vec::new(),
+        root: None,
+        documents: 0,
+        parsed: Parsed::default(),
+        nonstring_key: None,
+    };
+    let mut parser = Parser::new_from_str(src);
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| b.scan_error(&e))?;
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                b.documents += 1;
+                if b.documents > 1 {
+                    return Err(b.error(ErrorCode::SpecMultiDocument, "more than one YAML document in the stream", mark));
+                }
+                b.record(String::new(), mark);
+            }
+            Event::Scalar(text, style, anchor, tag) => b.scalar(text, style, anchor, tag.as_ref(), mark)?,
+            Event::Alias(id) => b.alias(id, mark)?,
+            Event::SequenceStart(anchor, tag) => b.open(Kind::Seq { items: Vec::new() }, anchor, tag.as_ref(), mark)?,
+            Event::MappingStart(anchor, tag) => {
+                b.open(Kind::Map { map: Map::new(), key: None, merges: Vec::new() }, anchor, tag.as_ref(), mark)?
+            }
+            Event::SequenceEnd | Event::MappingEnd => b.close(mark)?,
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+        }
+    }
+    let Some(root) = b.root else { return Ok(None) };
+    if let Some(key) = b.nonstring_key {
+        b.parsed.warnings.push(Warning::new(
+            ErrorCode::SpecNonstringKey,
+            format!("YAML keys that are not strings (such as {}) were read as strings", snippet(&key)),
+            "",
+        ));
+    }
+    b.parsed.value = root;
+    Ok(Some(b.parsed))
+}
+
+impl Builder<'_> {
+    fn scalar(&mut self, text: String, style: TScalarStyle, anchor: usize, tag: Option<&Tag>, mark: Marker) -> Result<()> {
+        let core = self.core_tag(tag, mark)?;
+        let plain = style == TScalarStyle::Plain;
+        if let Some(Frame { kind: Kind::Map { key: None, map, .. }, ptr, .. }) = self.stack.last() {
+            // A key: kept as written (so `200:` is "200"), warned about once when YAML would not read a string.
+            let merge = plain && text == MERGE_KEY;
+            if plain && core.is_none() && !merge && !resolve_plain(&text).is_string() {
+                self.nonstring_key.get_or_insert_with(|| text.clone());
+            }
+            if map.contains_key(&text) && !merge {
+                let parent = ptr.clone().unwrap_or_else(|| self.pointer_of_top());
+                let loc = Location { pointer: Some(pointer::push(&parent, &text)), ..self.location(mark) };
+                return Err(SpecError::new(ErrorCode::SpecDuplicateKey, format!("duplicate key {}", snippet(&text)), loc));
+            }
+            let child = ptr.as_ref().filter(|_| !merge).map(|p| pointer::push(p, &text));
+            if let Some(child) = child {
+                self.record(child, mark);
+            }
+            if anchor > 0 {
+                self.anchors.insert(anchor, Node { value: Value::String(text.clone()), nodes: 1, height: 0 });
+            }
+            if let Some(Frame { kind: Kind::Map { key, .. }, .. }) = self.stack.last_mut() {
+                *key = Some(if merge { MERGE_SENTINEL.to_owned() } else { text });
+            }
+            return Ok(());
+        }
+        let value = match core {
+            None if plain => resolve_plain(&text),
+            None | Some("str" | "binary" | "timestamp") => Value::String(text),
+            Some(kind) => self.tagged(kind, &text, mark)?,
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, Node { value: value.clone(), nodes: 1, height: 0 });
+        }
+        self.finish(Node { value, nodes: 1, height: 0 }, mark)
+    }
+
+    /// A scalar with an explicit core tag must have that type.
+    fn tagged(&self, kind: &str, text: &str, mark: Marker) -> Result<Value> {
+        let resolved = resolve_plain(text);
+        let ok = match kind {
+            "null" => resolved.is_null(),
+            "bool" => resolved.is_boolean(),
+            "int" => resolved.is_i64() || resolved.is_u64() || (resolved.is_f64() && is_decimal_int(text)),
+            "float" => resolved.is_number() || is_special_float(text),
+            _ => false,
+        };
+        if ok {
+            Ok(resolved)
+        } else {
+            Err(self.error(ErrorCode::SpecYamlSyntax, &format!("{} is not a valid !!{kind}", snippet(text)), mark))
+        }
+    }
+
+    fn alias(&mut self, id: usize, mark: Marker) -> Result<()> {
+        let Some(node) = self.anchors.get(&id) else {
+            return Err(self.error(ErrorCode::SpecYamlAliasLimit, "an alias refers to a node that contains it", mark));
+        };
+        self.alias_nodes = self.alias_nodes.saturating_add(node.nodes);
+        if self.alias_nodes > self.max_alias_nodes {
+            let msg = format!("YAML aliases expand to more than the limit of {} nodes", self.max_alias_nodes);
+            return Err(self.error(ErrorCode::SpecYamlAliasLimit, &msg, mark));
+        }
+        if self.stack.len() + node.height >= self.max_depth {
+            return Err(self.too_deep(mark));
+        }
+        let node = Node { value: node.value.clone(), nodes: node.nodes, height: node.height };
+        if let Some(Frame { kind: Kind::Map { key: None, .. }, .. }) = self.stack.last() {
+            // An alias used as a key: it must name a scalar.
+            let Value::String(text) = node.value else {
+                return Err(self.error(ErrorCode::SpecYamlSyntax, "only string aliases can be used as keys", mark));
+            };
+            return self.scalar(text, TScalarStyle::SingleQuoted, 0, None, mark);
+        }
+        self.finish(node, mark)
+    }
+
+    fn open(&mut self, kind: Kind, anchor: usize, tag: Option<&Tag>, mark: Marker) -> Result<()> {
+        let expected = if matches!(kind, Kind::Map { .. }) { "map" } else { "seq" };
+        if let Some(found) = self.core_tag(tag, mark)? {
+            if found != expected {
+                return Err(self.error(ErrorCode::SpecYamlSyntax, &format!("!!{found} on a collection"), mark));
+            }
+        }
+        if let Some(Frame { kind: Kind::Map { key: None, .. }, .. }) = self.stack.last() {
+            return Err(self.error(ErrorCode::SpecYamlSyntax, "mappings and sequences cannot be used as keys", mark));
+        }
+        if self.stack.len() >= self.max_depth {
+            return Err(self.too_deep(mark));
+        }
+        let ptr = match self.stack.last() {
+            None => Some(String::new()),
+            Some(parent) if self.stack.len() < LINE_DEPTH => child_pointer(parent),
+            Some(_) => None,
+        };
+        self.stack.push(Frame { kind, anchor, ptr, nodes: 1, height: 0 });
+        Ok(())
+    }
+
+    fn close(&mut self, mark: Marker) -> Result<()> {
+        let Some(frame) = self.stack.pop() else { return Ok(()) };
+        let value = match frame.kind {
+            Kind::Seq { items } => Value::Array(items),
+            Kind::Map { mut map, merges, .. } => {
+                for (source, at) in merges {
+                    merge_into(&mut map, source).map_err(|msg| self.error(ErrorCode::SpecYamlSyntax, msg, at))?;
+                }
+                Value::Object(map)
+            }
+        };
+        let node = Node { value, nodes: frame.nodes, height: frame.height };
+        if frame.anchor > 0 {
+            let copy = Node { value: node.value.clone(), nodes: node.nodes, height: node.height };
+            self.anchors.insert(frame.anchor, copy);
+        }
+        self.finish(node, mark)
+    }
+
+    /// Attach a finished node to its parent (or make it the root).
+    fn finish(&mut self, node: Node, mark: Marker) -> Result<()> {
+        let Some(parent) = self.stack.last_mut() else {
+            self.root = Some(node.value);
+            return Ok(());
+        };
+        parent.nodes = parent.nodes.saturating_add(node.nodes);
+        parent.height = parent.height.max(node.height + 1);
+        let ptr = parent.ptr.clone();
+        match &mut parent.kind {
+            Kind::Seq { items } => {
+                items.push(node.value);
+                if let Some(p) = ptr.filter(|p| p.bytes().filter(|&b| b == b'/').count() < LINE_DEPTH) {
+                    let index = items.len().to_string();
+                    self.record(format!("{p}/{index}"), mark);
+                }
+            }
+            Kind::Map { map, key, merges } => match key.take() {
+                Some(k) if k == MERGE_SENTINEL => merges.push((node.value, mark)),
+                Some(k) => {
+                    map.insert(k, node.value);
+                }
+                None => unreachable!("collections are refused as keys in open()"),
+            },
+        }
+        Ok(())
+    }
+
+    /// The core-schema tag name (`str`, `int`, ...), None for no tag or the non-specific `!`; other tags refused.
+    fn core_tag<'t>(&self, tag: Option<&'t Tag>, mark: Marker) -> Result<Option<&'t str>> {
+        let Some(tag) = tag else { return Ok(None) };
+        if tag.handle.is_empty() && tag.suffix == "!" {
+            return Ok(None);
+        }
+        const CORE: [&str; 9] = ["str", "int", "float", "bool", "null", "map", "seq", "binary", "timestamp"];
+        if tag.handle == CORE_PREFIX && CORE.contains(&tag.suffix.as_str()) {
+            return Ok(Some(tag.suffix.as_str()));
+        }
+        let shown = if tag.handle == CORE_PREFIX { format!("!!{}", tag.suffix) } else { format!("{}{}", tag.handle, tag.suffix) };
+        Err(self.error(
+            ErrorCode::SpecYamlUnsafeTag,
+            &format!("YAML tag {} is not allowed (only core-schema tags are)", snippet(&shown)),
+            mark,
+        ))
+    }
+
+    fn record(&mut self, ptr: String, mark: Marker) {
+        self.parsed.lines.by_pointer.insert(ptr, mark.line() as u32);
+    }
+
+    /// Pointer of the innermost open collection, built from the whole stack (used only for errors).
+    fn pointer_of_top(&self) -> String {
+        let mut out = String::new();
+        for (i, frame) in self.stack.iter().enumerate() {
+            if i + 1 == self.stack.len() {
+                break;
+            }
+            match &frame.kind {
+                Kind::Map { key, .. } => out = pointer::push(&out, key.as_deref().unwrap_or("")),
+                Kind::Seq { items } => out = format!("{out}/{}", items.len()),
+            }
+        }
+        out
+    }
+
+    fn location(&self, mark: Marker) -> Location {
+        let offset = self.src.char_indices().nth(mark.index()).map_or(self.src.len(), |(i, _)| i);
+        Location::line_col(mark.line() as u32, mark.col() as u32 + 1, offset as u64)
+    }
+
+    fn error(&self, code: ErrorCode, message: &str, mark: Marker) -> SpecError {
+        SpecError::new(code, message, self.location(mark))
+    }
+
+    fn too_deep(&self, mark: Marker) -> SpecError {
+        self.error(ErrorCode::SpecTooDeep, &format!("nesting deeper than the limit of {} levels", self.max_depth), mark)
+    }
+
+    fn scan_error(&self, err: &ScanError) -> SpecError {
+        if err.info().contains("recursion limit exceeded") {
+            return self.too_deep(*err.marker());
+        }
+        self.error(ErrorCode::SpecYamlSyntax, err.info(), *err.marker())
+    }
+}
+
+fn child_pointer(parent: &Frame) -> Option<String> {
+    let p = parent.ptr.as_ref()?;
+    match &parent.kind {
+        Kind::Map { key: Some(k), .. } if k != MERGE_SENTINEL => Some(pointer::push(p, k)),
+        Kind::Map { .. } => None,
+        Kind::Seq { items } => Some(format!("{p}/{}", items.len())),
+    }
+}
+
+/// `<<: *base` or `<<: [*a, *b]`: keys already present win, earlier sources win over later ones.
+fn merge_into(map: &mut Map<String, Value>, source: Value) -> std::result::Result<(), &'static str> {
+    let sources = match source {
+        Value::Object(obj) => vec![obj],
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::Object(obj) => Ok(obj),
+                _ => Err("a merge key (<<) needs a mapping or a list of mappings"),
+            })
+            .collect::<std::result::Result<_, _>>()?,
+        _ => return Err("a merge key (<<) needs a mapping or a list of mappings"),
+    };
+    for obj in sources {
+        for (k, v) in obj {
+            map.entry(k).or_insert(v);
+        }
+    }
+    Ok(())
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar. Infinity and NaN stay strings (JSON has neither).
+pub fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Value::String(text.to_owned());
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(n) = u64::from_str_radix(hex, 16) {
+            return Value::Number(n.into());
+        }
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        if let Ok(n) = u64::from_str_radix(oct, 8) {
+            return Value::Number(n.into());
+        }
+    }
+    if is_decimal_int(text) {
+        let digits = text.strip_prefix('+').unwrap_or(text);
+        if let Ok(i) = digits.parse::<i64>() {
+            return Value::Number(i.into());
+        }
+        if let Ok(u) = digits.parse::<u64>() {
+            return Value::Number(u.into());
+        }
+    }
+    if is_float(text) {
+        if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Value::Number(n);
+        }
+    }
+    Value::String(text.to_owned())
+}
+
+fn is_decimal_int(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
+fn is_float(text: &str) -> bool {
+    let s = text.strip_prefix(['-', '+']).unwrap_or(text).as_bytes();
+    let mut i = 0;
+    let int_digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    i += int_digits;
+    let mut frac_digits = 0;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        frac_digits = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        i += frac_digits;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(s.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let exp = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if exp == 0 {
+            return false;
+        }
+        i += exp;
+    }
+    i == s.len()
+}
+
+fn is_special_float(text: &str) -> bool {
+    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
+    matches!(s, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load(src: &str) -> Result<Value> {
+        parse(src, 64, 1000).map(|p| p.expect("a document").value)
+    }
+
+    fn code(src: &str) -> ErrorCode {
+        load(src).unwrap_err().code
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        let v = load("a: ~\nb: TRUE\nc: 0x1F\nd: 0o17\ne: -12\nf: 1.5e3\ng: .inf\nh: 2020-01-01\ni: =\nj: '1'\nk:\nl: yes\nm: 0000-00-00\nn: .5")
+            .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": null, "b": true, "c": 31, "d": 15, "e": -12, "f": 1500.0, "g": ".inf", "h": "2020-01-01",
+                   "i": "=", "j": "1", "k": null, "l": "yes", "m": "0000-00-00", "n": 0.5})
+        );
+    }
+
+    #[test]
+    fn nonstring_keys_become_strings_with_one_warning() {
+        let parsed = parse("r:\n  200: a\n  default: b\n  404: c\n", 64, 10).unwrap().unwrap();
+        assert_eq!(parsed.value, json!({"r": {"200": "a", "default": "b", "404": "c"}}));
+        assert_eq!(parsed.warnings.len(), 1);
+        assert_eq!(parsed.warnings[0].code, ErrorCode::SpecNonstringKey);
+    }
+
+    #[test]
+    fn tags_outside_the_core_schema_are_refused() {
+        assert_eq!(code("a: !!python/object/apply:os.system [x]"), ErrorCode::SpecYamlUnsafeTag);
+        assert_eq!(code("a: !Ref x"), ErrorCode::SpecYamlUnsafeTag);
+        assert_eq!(code("a: !<tag:example.com:x> 1"), ErrorCode::SpecYamlUnsafeTag);
+        assert_eq!(load("a: !!str 12\nb: !!int '7'\nc: !!binary aGk=").unwrap(), json!({"a": "12", "b": 7, "c": "aGk="}));
+        assert_eq!(code("a: !!int abc"), ErrorCode::SpecYamlSyntax);
+    }
+
+    #[test]
+    fn aliases_and_merge_keys() {
+        let v = load("base: &b {x: 1, y: 2}\nuse: {<<: *b, y: 3}\nlist: [*b]").unwrap();
+        assert_eq!(v["use"], json!({"y": 3, "x": 1}));
+        assert_eq!(v["list"], json!([{"x": 1, "y": 2}]));
+    }
+
+    #[test]
+    fn alias_bombs_hit_the_budget() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            src.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let start = std::time::Instant::now();
+        assert_eq!(code(&src), ErrorCode::SpecYamlAliasLimit);
+        assert!(start.elapsed().as_secs() < 1);
+    }
+
+    #[test]
+    fn duplicates_multi_documents_depth_and_syntax() {
+        let e = load("a: 1\nb:\n  c: 1\n  c: 2\n").unwrap_err();
+        assert_eq!(e.code, ErrorCode::SpecDuplicateKey);
+        assert_eq!(e.location.pointer.as_deref(), Some("/b/c"));
+        assert_eq!(e.location.line, Some(4));
+        assert_eq!(code("a: 1\n---\nb: 2\n"), ErrorCode::SpecMultiDocument);
+        assert_eq!(code(&"- ".repeat(100)), ErrorCode::SpecTooDeep);
+        assert_eq!(code(&format!("a: {}", "[".repeat(300))), ErrorCode::SpecTooDeep);
+        let e = load("a: {b: 1\nc: 2\n").unwrap_err();
+        assert_eq!(e.code, ErrorCode::SpecYamlSyntax);
+        assert!(e.location.line.is_some());
+        assert_eq!(code("info:\n  title: t\n    version: 1\n"), ErrorCode::SpecYamlSyntax);
+    }
+
+    #[test]
+    fn empty_stream_has_no_document() {
+        assert!(parse("# only a comment\n", 64, 10).unwrap().is_none());
+    }
+
+    #[test]
+    fn records_key_lines() {
+        let parsed = parse("paths:\n  /a:\n    get:\n      responses: {}\n", 64, 10).unwrap().unwrap();
+        assert_eq!(parsed.lines.by_pointer.get("/paths/~1a/get"), Some(&3));
+    }
+}
