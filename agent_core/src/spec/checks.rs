@@ -11,8 +11,9 @@ use super::refs::{DocSet, Loc, ROOT};
 use crate::error::{snippet, ErrorCode, Result, SpecError, Warning};
 use crate::model::{Operation, ParamLocation, SecurityRequirement, SecurityScheme};
 
-/// Validate a path key and return its template variable names.
-pub fn path_template(path: &str, ptr: &str) -> Result<Vec<String>> {
+/// Validate a path key and return its template variable names. A `?query` or `#fragment` suffix is not part of
+/// a path, but published specs use one to tell apart operations on the same path: a warning, not an error.
+pub fn path_template(path: &str, ptr: &str, warnings: &mut Vec<Warning>) -> Result<Vec<String>> {
     let invalid = |why: &str| SpecError::at_pointer(ErrorCode::SpecPathInvalid, format!("path {}: {why}", snippet(path)), ptr);
     if path.contains("://") {
         return Err(invalid("a path is relative to the server URL; it cannot be a full URL"));
@@ -21,7 +22,11 @@ pub fn path_template(path: &str, ptr: &str) -> Result<Vec<String>> {
         return Err(invalid("it must start with '/'"));
     }
     if path.contains(['?', '#']) {
-        return Err(invalid("query strings and fragments are not part of a path"));
+        warnings.push(Warning::new(
+            ErrorCode::SpecPathInvalid,
+            format!("path {}: a query string or fragment is not part of a path", snippet(path)),
+            ptr,
+        ));
     }
     let mut names = Vec::new();
     let mut rest = path;
@@ -157,15 +162,18 @@ mod tests {
     use super::*;
 
     fn code(path: &str) -> Option<ErrorCode> {
-        path_template(path, "/paths/x").err().map(|e| e.code)
+        path_template(path, "/paths/x", &mut Vec::new()).err().map(|e| e.code)
     }
 
     #[test]
     fn path_keys() {
-        assert_eq!(path_template("/pets/{petId}/toys/{toy}", "").unwrap(), ["petId", "toy"]);
+        assert_eq!(path_template("/pets/{petId}/toys/{toy}", "", &mut Vec::new()).unwrap(), ["petId", "toy"]);
+        let mut warnings = Vec::new();
+        assert!(path_template("/#X-Amz-Target=Op", "", &mut warnings).is_ok());
+        assert!(path_template("/responses?beta=true", "", &mut warnings).is_ok());
+        assert_eq!(warnings.len(), 2);
         assert_eq!(code("/a/{b}.json"), None);
         assert_eq!(code("pets"), Some(ErrorCode::SpecPathInvalid));
-        assert_eq!(code("/pets?x=1"), Some(ErrorCode::SpecPathInvalid));
         assert_eq!(code("/pets/{id"), Some(ErrorCode::SpecPathInvalid));
         assert_eq!(code("/pets/id}"), Some(ErrorCode::SpecPathInvalid));
         assert_eq!(code("/pets/{}"), Some(ErrorCode::SpecPathInvalid));

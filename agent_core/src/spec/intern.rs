@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::pointer;
 use super::refs::{DocSet, Loc};
-use crate::error::{ErrorCode, Result, SpecError};
+use crate::error::{snippet, ErrorCode, Result, Warning};
 use crate::model::{Dialect, SchemaEntry, SchemaId, SchemaStore};
 
 /// Keywords whose value is one schema.
@@ -41,11 +41,12 @@ pub struct Interner<'d> {
     entries: Vec<SchemaEntry>,
     index: HashMap<Loc, SchemaId>,
     queue: VecDeque<(SchemaId, Loc)>,
+    pub warnings: Vec<Warning>,
 }
 
 impl<'d> Interner<'d> {
     pub fn new(docs: &'d DocSet<'d>, dialect: Dialect, max_depth: usize) -> Self {
-        Interner { docs, dialect, max_depth, entries: Vec::new(), index: HashMap::new(), queue: VecDeque::new() }
+        Interner { docs, dialect, max_depth, entries: Vec::new(), index: HashMap::new(), queue: VecDeque::new(), warnings: Vec::new() }
     }
 
     /// The entry for the schema written at `loc` (a parameter, media type or header `schema`).
@@ -69,9 +70,9 @@ impl<'d> Interner<'d> {
     }
 
     /// Walk every queued entry; returns the finished store.
-    pub fn finish(mut self) -> Result<SchemaStore> {
+    pub fn finish(mut self) -> Result<(SchemaStore, Vec<Warning>)> {
         self.drain()?;
-        Ok(SchemaStore { entries: self.entries })
+        Ok((SchemaStore { entries: self.entries }, self.warnings))
     }
 
     pub fn drain(&mut self) -> Result<()> {
@@ -203,6 +204,7 @@ impl<'d> Interner<'d> {
     /// `discriminator.mapping` values (refs or bare schema names) → entry ids.
     fn rewrite_mapping(&mut self, mapping: &mut Value, at: &Loc) -> Result<()> {
         let Value::Object(mapping) = mapping else { return Ok(()) };
+        let mut dropped = Vec::new();
         for (name, target) in mapping.iter_mut() {
             let Some(text) = target.as_str() else { continue };
             let reference = if text.contains(['/', '#']) || text.ends_with(".json") || text.ends_with(".yaml") {
@@ -210,21 +212,24 @@ impl<'d> Interner<'d> {
             } else {
                 format!("#/components/schemas/{}", pointer::escape(text))
             };
-            let id = match self.docs.resolve(&at.child(name), &reference) {
-                Ok(loc) => self.target(loc)?,
-                Err(err) => return Err(mapping_error(err, text)),
-            };
-            *target = Value::from(id);
+            match self.docs.resolve(&at.child(name), &reference) {
+                Ok(loc) => *target = Value::from(self.target(loc)?),
+                // The mapping only names schemas that `oneOf`/`anyOf` already list; a broken entry is dropped.
+                Err(err) => {
+                    self.warnings.push(Warning::new(
+                        ErrorCode::SpecRefIgnored,
+                        format!("discriminator mapping {} dropped: {}", snippet(name), err.message),
+                        at.child(name).ptr,
+                    ));
+                    dropped.push(name.clone());
+                }
+            }
+        }
+        for name in dropped {
+            mapping.shift_remove(&name);
         }
         Ok(())
     }
-}
-
-fn mapping_error(mut err: SpecError, text: &str) -> SpecError {
-    if err.code == ErrorCode::SpecRefUnresolved {
-        err.message = crate::error::bounded(format!("discriminator mapping target {text:?} does not exist"));
-    }
-    err
 }
 
 fn is_schema_keyword(key: &str) -> bool {

@@ -32,7 +32,7 @@ pub struct LoadOptions {
     pub max_depth: usize,
     /// Largest number of nodes that YAML aliases may expand to, over the whole document.
     pub max_alias_nodes: u64,
-    /// Most documents (root included) one spec may pull in through `$ref`.
+    /// Most documents (root included) one spec may pull in through `$ref` (published multi-file specs reach 1500).
     pub max_files: usize,
     /// Follow `http(s)://` refs through the caller's [`RemoteFetcher`].
     pub allow_remote_refs: bool,
@@ -46,7 +46,7 @@ impl Default for LoadOptions {
             max_bytes: 20 * 1024 * 1024,
             max_depth: 256,
             max_alias_nodes: 1_000_000,
-            max_files: 1000,
+            max_files: 4096,
             allow_remote_refs: false,
             root_dir: None,
         }

@@ -11,7 +11,7 @@ use crate::model::SourceLines;
 pub const LINE_DEPTH: usize = 6;
 
 /// A parsed document.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Parsed {
     pub value: Value,
     pub lines: SourceLines,

@@ -114,7 +114,8 @@ pub fn build(docs: &DocSet<'_>, root_info: Root) -> Result<Spec> {
     }
     checks::operation_ids(&operations)?;
     checks::security(&operations, &security, &security_schemes, &mut ctx.warnings)?;
-    let schemas = ctx.schemas.finish()?;
+    let (schemas, schema_warnings) = ctx.schemas.finish()?;
+    ctx.warnings.extend(schema_warnings);
     let mut lines = root_info.lines;
     lines.by_pointer.shrink_to_fit();
     Ok(Spec {
@@ -150,7 +151,7 @@ fn operations(ctx: &mut Ctx<'_>, root: &Map<String, Value>) -> Result<Vec<Operat
             continue;
         }
         let path_ptr = pointer::push("/paths", path);
-        let template = checks::path_template(path, &path_ptr)?;
+        let template = checks::path_template(path, &path_ptr, &mut ctx.warnings)?;
         let item = ctx.follow(&Loc::root(path_ptr.clone()))?;
         match item.value() {
             Value::Object(_) => {}
@@ -164,7 +165,8 @@ fn operations(ctx: &mut Ctx<'_>, root: &Map<String, Value>) -> Result<Vec<Operat
             if !op_value.is_object() {
                 return Err(ctx.structure(format!("operation {method} must be an object"), &op_ptr));
             }
-            let op_node = ctx.node(&item.loc.child(method));
+            // Not allowed by OpenAPI, but published multi-file specs put operations in files of their own.
+            let op_node = ctx.follow(&item.loc.child(method))?;
             let own = params::collect(ctx, &op_node.loc.child("parameters"), &format!("{op_ptr}/parameters"))?;
             let raw_params = params::merge(shared.clone(), own);
             let mut op = head(ctx, &op_node, path, method, &op_ptr)?;
