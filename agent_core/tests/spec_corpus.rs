@@ -13,7 +13,8 @@ use serde_json::Value;
 const REAL_FAILURES: &[(&str, &str, &str)] = &[];
 
 /// Broken-corpus cases whose code belongs to the schema compiler: at the loader's level they must load.
-const COMPILER_CASES: &[&str] = &["pattern_invalid_regex.yaml", "pattern_unbalanced_group.json", "format_unknown_values.yaml"];
+const COMPILER_CASES: &[&str] =
+    &["pattern_invalid_regex.yaml", "pattern_unbalanced_group.json", "format_unknown_values.yaml"];
 
 fn corpus_dir() -> PathBuf {
     let mut candidates = Vec::new();
@@ -37,7 +38,8 @@ fn load_file(path: &Path, root_dir: Option<PathBuf>) -> (Result<agent_core::mode
     let options = LoadOptions { root_dir, ..LoadOptions::default() };
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let start = Instant::now();
-    let result = spec::load(Input { bytes: &bytes, name, base: Base::File(path.to_path_buf()) }, &options, &FsSource, None);
+    let result =
+        spec::load(Input { bytes: &bytes, name, base: Base::File(path.to_path_buf()) }, &options, &FsSource, None);
     (result, start.elapsed())
 }
 
@@ -105,7 +107,10 @@ fn specific_broken_locations() {
     let err = load_file(&dir.join("json_trailing_comma.json"), None).0.unwrap_err();
     assert_eq!(err.location.line, Some(4));
     let err = load_file(&dir.join("ref_dangling_internal.yaml"), None).0.unwrap_err();
-    assert_eq!(err.location.pointer.as_deref(), Some("/paths/~1pets/get/responses/200/content/application~1json/schema"));
+    assert_eq!(
+        err.location.pointer.as_deref(),
+        Some("/paths/~1pets/get/responses/200/content/application~1json/schema")
+    );
     assert!(err.message.contains("Missing"), "{}", err.message);
     let err = load_file(&dir.join("duplicate_operation_id.yaml"), None).0.unwrap_err();
     assert_eq!(err.related.len(), 2);
@@ -143,21 +148,29 @@ fn real_corpus_loads() {
     let mut timings = Vec::new();
     for row in &rows {
         let path = real.join(&row.file);
-        let root_dir = row.file.strip_prefix("multi/").map(|rest| real.join("multi").join(rest.split('/').next().unwrap()));
+        let root_dir =
+            row.file.strip_prefix("multi/").map(|rest| real.join("multi").join(rest.split('/').next().unwrap()));
         let (result, elapsed) = load_file(&path, root_dir);
         timings.push((elapsed, row.file.clone()));
         match (&result, known.get(row.file.as_str())) {
             (Ok(spec), None) => {
                 if spec.operations.len() != row.operations {
-                    failures.push(format!("{}: {} operations, MANIFEST says {}", row.file, spec.operations.len(), row.operations));
+                    failures.push(format!(
+                        "{}: {} operations, MANIFEST says {}",
+                        row.file,
+                        spec.operations.len(),
+                        row.operations
+                    ));
                 }
             }
             (Err(err), Some((code, _))) if err.code.as_str() == *code => {}
             (Err(err), _) => failures.push(format!("{}: {err}", row.file)),
-            (Ok(_), Some(_)) => failures.push(format!("{}: listed as failing but loads; remove it from the list", row.file)),
+            (Ok(_), Some(_)) => {
+                failures.push(format!("{}: listed as failing but loads; remove it from the list", row.file))
+            }
         }
     }
-    timings.sort_by(|a, b| b.0.cmp(&a.0));
+    timings.sort_by_key(|t| std::cmp::Reverse(t.0));
     for (elapsed, file) in timings.iter().take(8) {
         println!("slowest: {elapsed:>10.1?}  {file}");
     }

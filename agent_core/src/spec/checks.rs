@@ -14,7 +14,8 @@ use crate::model::{Operation, ParamLocation, SecurityRequirement, SecurityScheme
 /// Validate a path key and return its template variable names. A `?query` or `#fragment` suffix is not part of
 /// a path, but published specs use one to tell apart operations on the same path: a warning, not an error.
 pub fn path_template(path: &str, ptr: &str, warnings: &mut Vec<Warning>) -> Result<Vec<String>> {
-    let invalid = |why: &str| SpecError::at_pointer(ErrorCode::SpecPathInvalid, format!("path {}: {why}", snippet(path)), ptr);
+    let invalid =
+        |why: &str| SpecError::at_pointer(ErrorCode::SpecPathInvalid, format!("path {}: {why}", snippet(path)), ptr);
     if path.contains("://") {
         return Err(invalid("a path is relative to the server URL; it cannot be a full URL"));
     }
@@ -62,7 +63,7 @@ pub fn path_params(op: &Operation, template: &[String], warnings: &mut Vec<Warni
         ));
     }
     for param in op.parameters.iter().filter(|p| p.location == ParamLocation::Path) {
-        if !template.iter().any(|v| *v == param.name) {
+        if !template.contains(&param.name) {
             warnings.push(Warning::new(
                 ErrorCode::SpecPathParamMismatch,
                 format!("path parameter {} does not appear in {}", snippet(&param.name), snippet(&op.path)),

@@ -170,7 +170,9 @@ fn openapi(v: &Value) -> Result<Version> {
 
 fn swagger(v: &Value) -> Result<Version> {
     match v {
-        Value::String(s) if s == "2.0" => Ok(Version { dialect: Dialect::Swagger20, literal: s.clone(), warning: None }),
+        Value::String(s) if s == "2.0" => {
+            Ok(Version { dialect: Dialect::Swagger20, literal: s.clone(), warning: None })
+        }
         Value::Number(n) if n.as_f64() == Some(2.0) && !n.is_i64() && !n.is_u64() => Ok(Version {
             dialect: Dialect::Swagger20,
             literal: "2.0".to_owned(),

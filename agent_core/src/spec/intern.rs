@@ -32,7 +32,8 @@ const ONE: [&str; 12] = [
 /// Keywords whose value is an array of schemas (`items` may also be one: draft 4 tuples).
 const MANY: [&str; 5] = ["prefixItems", "allOf", "anyOf", "oneOf", "items"];
 /// Keywords whose value maps names to schemas.
-const NAMED: [&str; 6] = ["properties", "patternProperties", "dependentSchemas", "$defs", "definitions", "dependencies"];
+const NAMED: [&str; 6] =
+    ["properties", "patternProperties", "dependentSchemas", "$defs", "definitions", "dependencies"];
 
 pub struct Interner<'d> {
     docs: &'d DocSet<'d>,
@@ -46,7 +47,15 @@ pub struct Interner<'d> {
 
 impl<'d> Interner<'d> {
     pub fn new(docs: &'d DocSet<'d>, dialect: Dialect, max_depth: usize) -> Self {
-        Interner { docs, dialect, max_depth, entries: Vec::new(), index: HashMap::new(), queue: VecDeque::new(), warnings: Vec::new() }
+        Interner {
+            docs,
+            dialect,
+            max_depth,
+            entries: Vec::new(),
+            index: HashMap::new(),
+            queue: VecDeque::new(),
+            warnings: Vec::new(),
+        }
     }
 
     /// The entry for the schema written at `loc` (a parameter, media type or header `schema`).

@@ -36,19 +36,20 @@ struct Parser<'a> {
 pub fn parse(src: &str, max_depth: usize) -> Result<Parsed> {
     let mut p = Parser { src, bytes: src.as_bytes(), pos: 0, line: 1, max_depth, parsed: Parsed::default() };
     p.parsed.value = p.document()?;
+    p.parsed.finish_lines();
     Ok(p.parsed)
 }
 
 impl Parser<'_> {
     fn document(&mut self) -> Result<Value> {
         let mut stack: Vec<Frame> = Vec::new();
-        self.record(String::new());
         let root = 'value: loop {
             self.skip_ws();
             let mut value = match self.peek() {
                 Some(b'{') => {
                     self.check_depth(stack.len())?;
                     let ptr = self.child_ptr(&stack);
+                    self.record(&ptr);
                     self.pos += 1;
                     self.skip_ws();
                     if self.peek() == Some(b'}') {
@@ -57,7 +58,6 @@ impl Parser<'_> {
                     } else {
                         let map = Map::new();
                         let key = self.key(&map, &ptr, &stack)?;
-                        self.record_child(&ptr, &key);
                         stack.push(Frame::Object { map, key, ptr });
                         continue 'value;
                     }
@@ -65,13 +65,13 @@ impl Parser<'_> {
                 Some(b'[') => {
                     self.check_depth(stack.len())?;
                     let ptr = self.child_ptr(&stack);
+                    self.record(&ptr);
                     self.pos += 1;
                     self.skip_ws();
                     if self.peek() == Some(b']') {
                         self.pos += 1;
                         Value::Array(Vec::new())
                     } else {
-                        self.record_child(&ptr, "0");
                         stack.push(Frame::Array { items: Vec::new(), ptr });
                         continue 'value;
                     }
@@ -101,8 +101,6 @@ impl Parser<'_> {
                                     return Err(self.syntax("trailing comma before '}'", comma));
                                 }
                                 *key = self.key(map, ptr, outer)?;
-                                let (ptr, key) = (ptr.clone(), key.clone());
-                                self.record_child(&ptr, &key);
                                 continue 'value;
                             }
                             Some(b'}') => {
@@ -113,7 +111,7 @@ impl Parser<'_> {
                             _ => return Err(self.unexpected("',' or '}' after an object member")),
                         }
                     }
-                    Frame::Array { items, ptr } => {
+                    Frame::Array { items, .. } => {
                         items.push(value);
                         self.skip_ws();
                         match self.peek() {
@@ -124,8 +122,6 @@ impl Parser<'_> {
                                 if self.peek() == Some(b']') {
                                     return Err(self.syntax("trailing comma before ']'", comma));
                                 }
-                                let (ptr, index) = (ptr.clone(), items.len().to_string());
-                                self.record_child(&ptr, &index);
                                 continue 'value;
                             }
                             Some(b']') => {
@@ -204,16 +200,11 @@ impl Parser<'_> {
         }
     }
 
-    fn record_child(&mut self, parent: &Option<String>, token: &str) {
-        if let Some(parent) = parent {
-            if parent.bytes().filter(|&b| b == b'/').count() < LINE_DEPTH {
-                self.record(pointer::push(parent, token));
-            }
+    /// Containers only: scalars find their line through their parent (`SourceLines::line_of`).
+    fn record(&mut self, ptr: &Option<String>) {
+        if let Some(ptr) = ptr {
+            self.parsed.lines.push((ptr.clone(), self.line));
         }
-    }
-
-    fn record(&mut self, ptr: String) {
-        self.parsed.lines.by_pointer.insert(ptr, self.line);
     }
 
     fn peek(&self) -> Option<u8> {
@@ -373,7 +364,9 @@ impl Parser<'_> {
 
     fn unexpected(&self, expected: &str) -> SpecError {
         match self.src[self.pos..].chars().next() {
-            Some(c) => self.syntax(&format!("expected {expected}, found {}", crate::error::snippet(&c.to_string())), self.pos),
+            Some(c) => {
+                self.syntax(&format!("expected {expected}, found {}", crate::error::snippet(&c.to_string())), self.pos)
+            }
             None => self.syntax(&format!("unexpected end of input, expected {expected}"), self.pos),
         }
     }
@@ -447,7 +440,10 @@ mod tests {
         let deep = "[".repeat(100_000);
         assert_eq!(err(&deep).code, ErrorCode::SpecTooDeep);
         assert!(parse(&format!("{}{}", "[".repeat(64), "]".repeat(64)), 64).is_ok());
-        assert_eq!(parse(&format!("{}{}", "[".repeat(65), "]".repeat(65)), 64).unwrap_err().code, ErrorCode::SpecTooDeep);
+        assert_eq!(
+            parse(&format!("{}{}", "[".repeat(65), "]".repeat(65)), 64).unwrap_err().code,
+            ErrorCode::SpecTooDeep
+        );
     }
 
     #[test]
@@ -459,7 +455,7 @@ mod tests {
     #[test]
     fn records_lines_of_shallow_pointers() {
         let parsed = parse("{\n\"paths\": {\n  \"/a\": {\n   \"get\": [\n {}, {}]}}}", 64).unwrap();
-        let lines = &parsed.lines.by_pointer;
+        let lines = &parsed.source_lines.by_pointer;
         assert_eq!(lines.get(""), Some(&1));
         assert_eq!(lines.get("/paths"), Some(&2));
         assert_eq!(lines.get("/paths/~1a"), Some(&3));

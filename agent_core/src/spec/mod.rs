@@ -128,7 +128,7 @@ pub fn load(
             source: input.name,
             version: version.literal,
             dialect: version.dialect,
-            lines: parsed.lines,
+            lines: parsed.source_lines,
             warnings,
             max_depth: options.max_depth,
         },

@@ -22,6 +22,27 @@ pub fn unescape(token: &str) -> Cow<'_, str> {
     }
 }
 
+/// One-pass unescape into a reused buffer (lookups run in hot loops).
+fn unescape_into(token: &str, buf: &mut String) {
+    buf.clear();
+    let mut chars = token.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' {
+            match chars.next() {
+                Some('1') => buf.push('/'),
+                Some('0') => buf.push('~'),
+                Some(other) => {
+                    buf.push('~');
+                    buf.push(other);
+                }
+                None => buf.push('~'),
+            }
+        } else {
+            buf.push(c);
+        }
+    }
+}
+
 /// `parent` + `/` + escaped `token`.
 pub fn push(parent: &str, token: &str) -> String {
     let token = escape(token);
@@ -39,10 +60,16 @@ pub fn get<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
     }
     let rest = pointer.strip_prefix('/')?;
     let mut node = root;
+    let mut buf = String::new();
     for raw in rest.split('/') {
-        let token = unescape(raw);
+        let token = if raw.contains('~') {
+            unescape_into(raw, &mut buf);
+            buf.as_str()
+        } else {
+            raw
+        };
         node = match node {
-            Value::Object(map) => map.get(token.as_ref())?,
+            Value::Object(map) => map.get(token)?,
             Value::Array(items) => {
                 if token.is_empty() || (token.len() > 1 && token.starts_with('0')) {
                     return None;
@@ -85,6 +112,7 @@ mod tests {
         let doc = json!({"paths": {"/a": {"get": [1, {"x": 2}]}}, "a~b": 3});
         assert_eq!(get(&doc, "/paths/~1a/get/1/x"), Some(&json!(2)));
         assert_eq!(get(&doc, "/a~0b"), Some(&json!(3)));
+        assert_eq!(get(&json!({"~1": 1}), "/~01"), Some(&json!(1)));
         assert_eq!(get(&doc, ""), Some(&doc));
         assert_eq!(get(&doc, "/paths/~1a/get/01"), None);
         assert_eq!(get(&doc, "/missing"), None);

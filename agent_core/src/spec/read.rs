@@ -72,11 +72,9 @@ fn inflate(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>> {
             Location::default(),
         )),
         Ok(_) => Ok(out),
-        Err(err) => Err(SpecError::new(
-            ErrorCode::SpecEncoding,
-            format!("corrupt gzip data: {err}"),
-            Location::default(),
-        )),
+        Err(err) => {
+            Err(SpecError::new(ErrorCode::SpecEncoding, format!("corrupt gzip data: {err}"), Location::default()))
+        }
     }
 }
 

@@ -232,7 +232,11 @@ impl<'a> DocSet<'a> {
             Target::Url(url) => {
                 let fetcher = self.remote.expect("checked above");
                 let bytes = fetcher.fetch(&key, self.options.max_bytes).map_err(|msg| {
-                    self.error(ErrorCode::SpecRefRemoteFailed, format!("fetching {} failed: {msg}", snippet(&url)), from)
+                    self.error(
+                        ErrorCode::SpecRefRemoteFailed,
+                        format!("fetching {} failed: {msg}", snippet(&url)),
+                        from,
+                    )
                 })?;
                 (bytes, DocBase::Url(key.clone()), key.clone())
             }

@@ -14,8 +14,19 @@ pub const LINE_DEPTH: usize = 6;
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub value: Value,
-    pub lines: SourceLines,
+    pub source_lines: SourceLines,
     pub warnings: Vec<Warning>,
+    /// Lines of shallow containers as the parser meets them; moved into `source_lines` at the end, sized once.
+    pub lines: Vec<(String, u32)>,
+}
+
+impl Parsed {
+    pub fn finish_lines(&mut self) {
+        let lines = std::mem::take(&mut self.lines);
+        let mut map = std::collections::HashMap::with_capacity(lines.len());
+        map.extend(lines);
+        self.source_lines = SourceLines { by_pointer: map };
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -68,9 +79,8 @@ pub fn parse(text: &str, name: &str, options: &LoadOptions) -> Result<Parsed> {
 }
 
 fn yaml_document(text: &str, options: &LoadOptions) -> Result<Parsed> {
-    yaml::parse(text, options.max_depth, options.max_alias_nodes)?.ok_or_else(|| {
-        SpecError::new(ErrorCode::SpecEmpty, "the document holds no YAML document", Location::default())
-    })
+    yaml::parse(text, options.max_depth, options.max_alias_nodes)?
+        .ok_or_else(|| SpecError::new(ErrorCode::SpecEmpty, "the document holds no YAML document", Location::default()))
 }
 
 /// Only whitespace, comments and YAML document markers.

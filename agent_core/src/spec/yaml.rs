@@ -20,7 +20,7 @@ const MERGE_KEY: &str = "<<";
 const MERGE_SENTINEL: &str = "\u{0}<<";
 
 enum Kind {
-    Map { map: Map<String, Value>, key: Option<String>, merges: Vec<(Value, Marker)> },
+    Map { map: Map<String, Value>, key: Option<String>, key_line: u32, merges: Vec<(Value, Marker)> },
     Seq { items: Vec<Value> },
 }
 
@@ -76,21 +76,28 @@ pub fn parse(src: &str, max_depth: usize, max_alias_nodes: u64) -> Result<Option
             Event::DocumentStart => {
                 b.documents += 1;
                 if b.documents > 1 {
-                    return Err(b.error(ErrorCode::SpecMultiDocument, "more than one YAML document in the stream", mark));
+                    return Err(b.error(
+                        ErrorCode::SpecMultiDocument,
+                        "more than one YAML document in the stream",
+                        mark,
+                    ));
                 }
-                b.record(String::new(), mark);
             }
             Event::Scalar(text, style, anchor, tag) => b.scalar(text, style, anchor, tag.as_ref(), mark)?,
             Event::Alias(id) => b.alias(id, mark)?,
             Event::SequenceStart(anchor, tag) => b.open(Kind::Seq { items: Vec::new() }, anchor, tag.as_ref(), mark)?,
-            Event::MappingStart(anchor, tag) => {
-                b.open(Kind::Map { map: Map::new(), key: None, merges: Vec::new() }, anchor, tag.as_ref(), mark)?
-            }
+            Event::MappingStart(anchor, tag) => b.open(
+                Kind::Map { map: Map::new(), key: None, key_line: 0, merges: Vec::new() },
+                anchor,
+                tag.as_ref(),
+                mark,
+            )?,
             Event::SequenceEnd | Event::MappingEnd => b.close(mark)?,
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
         }
     }
     let Some(root) = b.root else { return Ok(None) };
+    b.parsed.finish_lines();
     if let Some(key) = b.nonstring_key {
         b.parsed.warnings.push(Warning::new(
             ErrorCode::SpecNonstringKey,
@@ -103,7 +110,14 @@ pub fn parse(src: &str, max_depth: usize, max_alias_nodes: u64) -> Result<Option
 }
 
 impl Builder<'_> {
-    fn scalar(&mut self, text: String, style: TScalarStyle, anchor: usize, tag: Option<&Tag>, mark: Marker) -> Result<()> {
+    fn scalar(
+        &mut self,
+        text: String,
+        style: TScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        mark: Marker,
+    ) -> Result<()> {
         let core = self.core_tag(tag, mark)?;
         let plain = style == TScalarStyle::Plain;
         if let Some(Frame { kind: Kind::Map { key: None, map, .. }, ptr, .. }) = self.stack.last() {
@@ -115,17 +129,18 @@ impl Builder<'_> {
             if map.contains_key(&text) && !merge {
                 let parent = ptr.clone().unwrap_or_else(|| self.pointer_of_top());
                 let loc = Location { pointer: Some(pointer::push(&parent, &text)), ..self.location(mark) };
-                return Err(SpecError::new(ErrorCode::SpecDuplicateKey, format!("duplicate key {}", snippet(&text)), loc));
-            }
-            let child = ptr.as_ref().filter(|_| !merge).map(|p| pointer::push(p, &text));
-            if let Some(child) = child {
-                self.record(child, mark);
+                return Err(SpecError::new(
+                    ErrorCode::SpecDuplicateKey,
+                    format!("duplicate key {}", snippet(&text)),
+                    loc,
+                ));
             }
             if anchor > 0 {
                 self.anchors.insert(anchor, Node { value: Value::String(text.clone()), nodes: 1, height: 0 });
             }
-            if let Some(Frame { kind: Kind::Map { key, .. }, .. }) = self.stack.last_mut() {
+            if let Some(Frame { kind: Kind::Map { key, key_line, .. }, .. }) = self.stack.last_mut() {
                 *key = Some(if merge { MERGE_SENTINEL.to_owned() } else { text });
+                *key_line = mark.line() as u32;
             }
             return Ok(());
         }
@@ -198,6 +213,14 @@ impl Builder<'_> {
             Some(parent) if self.stack.len() < LINE_DEPTH => child_pointer(parent),
             Some(_) => None,
         };
+        if let Some(ptr) = &ptr {
+            // A mapping value is recorded at its key's line, which is where a reader looks for it.
+            let line = match self.stack.last() {
+                Some(Frame { kind: Kind::Map { key_line, .. }, .. }) => *key_line,
+                _ => mark.line() as u32,
+            };
+            self.parsed.lines.push((ptr.clone(), line));
+        }
         self.stack.push(Frame { kind, anchor, ptr, nodes: 1, height: 0 });
         Ok(())
     }
@@ -229,16 +252,11 @@ impl Builder<'_> {
         };
         parent.nodes = parent.nodes.saturating_add(node.nodes);
         parent.height = parent.height.max(node.height + 1);
-        let ptr = parent.ptr.clone();
         match &mut parent.kind {
             Kind::Seq { items } => {
                 items.push(node.value);
-                if let Some(p) = ptr.filter(|p| p.bytes().filter(|&b| b == b'/').count() < LINE_DEPTH) {
-                    let index = items.len().to_string();
-                    self.record(format!("{p}/{index}"), mark);
-                }
             }
-            Kind::Map { map, key, merges } => match key.take() {
+            Kind::Map { map, key, merges, .. } => match key.take() {
                 Some(k) if k == MERGE_SENTINEL => merges.push((node.value, mark)),
                 Some(k) => {
                     map.insert(k, node.value);
@@ -259,16 +277,16 @@ impl Builder<'_> {
         if tag.handle == CORE_PREFIX && CORE.contains(&tag.suffix.as_str()) {
             return Ok(Some(tag.suffix.as_str()));
         }
-        let shown = if tag.handle == CORE_PREFIX { format!("!!{}", tag.suffix) } else { format!("{}{}", tag.handle, tag.suffix) };
+        let shown = if tag.handle == CORE_PREFIX {
+            format!("!!{}", tag.suffix)
+        } else {
+            format!("{}{}", tag.handle, tag.suffix)
+        };
         Err(self.error(
             ErrorCode::SpecYamlUnsafeTag,
             &format!("YAML tag {} is not allowed (only core-schema tags are)", snippet(&shown)),
             mark,
         ))
-    }
-
-    fn record(&mut self, ptr: String, mark: Marker) {
-        self.parsed.lines.by_pointer.insert(ptr, mark.line() as u32);
     }
 
     /// Pointer of the innermost open collection, built from the whole stack (used only for errors).
@@ -452,7 +470,10 @@ mod tests {
         assert_eq!(code("a: !!python/object/apply:os.system [x]"), ErrorCode::SpecYamlUnsafeTag);
         assert_eq!(code("a: !Ref x"), ErrorCode::SpecYamlUnsafeTag);
         assert_eq!(code("a: !<tag:example.com:x> 1"), ErrorCode::SpecYamlUnsafeTag);
-        assert_eq!(load("a: !!str 12\nb: !!int '7'\nc: !!binary aGk=").unwrap(), json!({"a": "12", "b": 7, "c": "aGk="}));
+        assert_eq!(
+            load("a: !!str 12\nb: !!int '7'\nc: !!binary aGk=").unwrap(),
+            json!({"a": "12", "b": 7, "c": "aGk="})
+        );
         assert_eq!(code("a: !!int abc"), ErrorCode::SpecYamlSyntax);
     }
 
@@ -498,6 +519,7 @@ mod tests {
     #[test]
     fn records_key_lines() {
         let parsed = parse("paths:\n  /a:\n    get:\n      responses: {}\n", 64, 10).unwrap().unwrap();
-        assert_eq!(parsed.lines.by_pointer.get("/paths/~1a/get"), Some(&3));
+        assert_eq!(parsed.source_lines.by_pointer.get("/paths/~1a/get"), Some(&3));
+        assert_eq!(parsed.source_lines.by_pointer.get(""), Some(&1));
     }
 }

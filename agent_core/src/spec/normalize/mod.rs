@@ -22,15 +22,25 @@ pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head
 
 static NULL: Value = Value::Null;
 
-/// A node of one of the documents, kept alive while it is read.
+/// A node of one of the documents, kept alive while it is read. The pointer is looked up once: builders read
+/// many fields of each node, and a lookup hashes every token of a long path key.
 pub struct Node {
-    doc: Rc<Document>,
+    /// Keeps the document (and so `value`) alive.
+    _doc: Rc<Document>,
+    value: *const Value,
     pub loc: Loc,
 }
 
 impl Node {
+    fn new(doc: Rc<Document>, loc: Loc) -> Node {
+        let value: *const Value = pointer::get(&doc.value, &loc.ptr).unwrap_or(&NULL);
+        Node { _doc: doc, value, loc }
+    }
+
     pub fn value(&self) -> &Value {
-        pointer::get(&self.doc.value, &self.loc.ptr).unwrap_or(&NULL)
+        // SAFETY: `value` points into the document held by `_doc` (or at the static NULL). Documents are never
+        // mutated once loaded, and the Rc keeps this one alive at a fixed address for as long as `self` lives.
+        unsafe { &*self.value }
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -58,7 +68,7 @@ pub struct Ctx<'d> {
 
 impl<'d> Ctx<'d> {
     pub fn node(&self, loc: &Loc) -> Node {
-        Node { doc: self.docs.doc(loc.doc), loc: loc.clone() }
+        Node::new(self.docs.doc(loc.doc), loc.clone())
     }
 
     /// The object at `loc` after following its `$ref`s.

@@ -97,7 +97,12 @@ mod tests {
     use super::*;
 
     fn raw(name: &str, location: &str, pointer: &str) -> RawParam {
-        RawParam { node: Loc::root(pointer), pointer: pointer.to_owned(), name: name.to_owned(), location: location.into() }
+        RawParam {
+            node: Loc::root(pointer),
+            pointer: pointer.to_owned(),
+            name: name.to_owned(),
+            location: location.into(),
+        }
     }
 
     #[test]

@@ -237,6 +237,9 @@ mod tests {
     #[test]
     fn media_lists_default_to_json() {
         assert_eq!(media_list(None), ["application/json"]);
-        assert_eq!(media_list(Some(&json!(["Application/XML; charset=utf-8", "application/xml"]))), ["application/xml"]);
+        assert_eq!(
+            media_list(Some(&json!(["Application/XML; charset=utf-8", "application/xml"]))),
+            ["application/xml"]
+        );
     }
 }
