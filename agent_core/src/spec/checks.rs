@@ -11,8 +11,9 @@ use super::refs::{DocSet, Loc, ROOT};
 use crate::error::{snippet, ErrorCode, Result, SpecError, Warning};
 use crate::model::{Operation, ParamLocation, SecurityRequirement, SecurityScheme};
 
-/// Validate a path key and return its template variable names. A `?query` or `#fragment` suffix is not part of
-/// a path, but published specs use one to tell apart operations on the same path: a warning, not an error.
+/// Validate a path key and return its template variable names. A query string is an error (URLs built from the
+/// key would break). A `#fragment` suffix is never sent, and published specs (AWS's `/#X-Amz-Target=...`) use
+/// one to tell apart operations on the same path: a warning.
 pub fn path_template(path: &str, ptr: &str, warnings: &mut Vec<Warning>) -> Result<Vec<String>> {
     let invalid =
         |why: &str| SpecError::at_pointer(ErrorCode::SpecPathInvalid, format!("path {}: {why}", snippet(path)), ptr);
@@ -22,10 +23,13 @@ pub fn path_template(path: &str, ptr: &str, warnings: &mut Vec<Warning>) -> Resu
     if !path.starts_with('/') {
         return Err(invalid("it must start with '/'"));
     }
-    if path.contains(['?', '#']) {
+    if path.split('#').next().unwrap_or(path).contains('?') {
+        return Err(invalid("a query string is not part of a path (use `in: query` parameters)"));
+    }
+    if path.contains('#') {
         warnings.push(Warning::new(
             ErrorCode::SpecPathInvalid,
-            format!("path {}: a query string or fragment is not part of a path", snippet(path)),
+            format!("path {}: the fragment is not part of the path and is never sent", snippet(path)),
             ptr,
         ));
     }
@@ -171,8 +175,9 @@ mod tests {
         assert_eq!(path_template("/pets/{petId}/toys/{toy}", "", &mut Vec::new()).unwrap(), ["petId", "toy"]);
         let mut warnings = Vec::new();
         assert!(path_template("/#X-Amz-Target=Op", "", &mut warnings).is_ok());
-        assert!(path_template("/responses?beta=true", "", &mut warnings).is_ok());
+        assert!(path_template("/tags/{arn}#tagKeys", "", &mut warnings).is_ok());
         assert_eq!(warnings.len(), 2);
+        assert_eq!(code("/responses?beta=true"), Some(ErrorCode::SpecPathInvalid));
         assert_eq!(code("/a/{b}.json"), None);
         assert_eq!(code("pets"), Some(ErrorCode::SpecPathInvalid));
         assert_eq!(code("/pets/{id"), Some(ErrorCode::SpecPathInvalid));

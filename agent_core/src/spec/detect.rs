@@ -35,15 +35,15 @@ pub fn sniff_text(text: &str) -> Option<SpecError> {
         };
         return Some(unsupported(what));
     }
-    if start.starts_with("%PDF-") {
-        return Some(unsupported("a PDF file"));
-    }
     let first_line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
     if first_line.starts_with("FORMAT:") && first_line.contains("1A") {
         return Some(unsupported("an API Blueprint document"));
     }
-    if looks_like_graphql(first_line) {
+    if looks_like_graphql(first_line) || first_line.starts_with("\"\"\"") {
         return Some(unsupported("a GraphQL schema"));
+    }
+    if first_line.starts_with("syntax = ") || first_line.starts_with("syntax=") {
+        return Some(unsupported("a Protocol Buffers definition"));
     }
     None
 }
@@ -67,6 +67,11 @@ pub fn sniff_value(root: &Map<String, Value>) -> Option<SpecError> {
         .and_then(Value::as_str)
         .is_some_and(|s| s.contains("getpostman.com") || s.contains("postman"));
     if postman_schema || info.is_some_and(|i| i.contains_key("_postman_id")) {
+        return Some(unsupported("a Postman collection"));
+    }
+    let postman_v1 = root.get("requests").is_some_and(Value::is_array)
+        && (root.contains_key("order") || root.contains_key("folders"));
+    if postman_v1 {
         return Some(unsupported("a Postman collection"));
     }
     if root.contains_key("asyncapi") {
@@ -260,6 +265,9 @@ mod tests {
         assert!(sniff_text("<?xml version=\"1.0\"?><definitions/>").is_some());
         assert!(sniff_text("type Query {\n  a: Int\n}").is_some());
         assert!(sniff_text("type: object\n").is_none());
+        assert!(sniff_text("syntax = \"proto3\";\npackage x;").is_some());
+        let v1 = json!({"id": "x", "name": "n", "order": [], "requests": []});
+        assert_eq!(code(v1), ErrorCode::SpecFormatUnsupported);
         assert!(sniff_text("openapi: 3.0.0\n").is_none());
     }
 }

@@ -181,6 +181,11 @@ impl<'d> Interner<'d> {
             if let Some(nullable) = map.get("x-nullable").cloned() {
                 map.insert("nullable".to_owned(), nullable);
             }
+            // 2.0 response schemas may say `type: file`: a binary body.
+            if map.get("type").and_then(Value::as_str) == Some("file") {
+                map.insert("type".to_owned(), Value::from("string"));
+                map.insert("format".to_owned(), Value::from("binary"));
+            }
         }
         if let Some(mapping) = map.get_mut("discriminator").and_then(|d| d.get_mut("mapping")) {
             let at = at.child("discriminator").child("mapping");

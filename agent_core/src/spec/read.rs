@@ -23,6 +23,13 @@ pub fn decode(bytes: &[u8], max_bytes: u64) -> Result<String> {
     } else {
         bytes
     };
+    if let Some(kind) = binary_kind(bytes) {
+        return Err(SpecError::new(
+            ErrorCode::SpecFormatUnsupported,
+            format!("this is {kind}, not an OpenAPI or Swagger document"),
+            Location::default(),
+        ));
+    }
     let (bytes, skipped) = match bytes.strip_prefix(&UTF8_BOM) {
         Some(rest) => (rest, UTF8_BOM.len()),
         None => (bytes, 0),
@@ -59,6 +66,21 @@ pub fn decode(bytes: &[u8], max_bytes: u64) -> Result<String> {
         ));
     }
     Ok(text.to_owned())
+}
+
+/// Common binary files people upload by mistake (refused as a format, not as bad text).
+fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 8] = [
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF-", "a PDF file"),
+        (b"\x7fELF", "an executable"),
+        (b"BZh", "a bzip2 archive"),
+        (b"\xfd7zXZ\x00", "an xz archive"),
+    ];
+    MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)).map(|(_, kind)| *kind)
 }
 
 /// Inflate a gzip stream without ever holding more than `max_bytes + 1` inflated bytes.
@@ -131,6 +153,12 @@ mod tests {
         assert_eq!(decode(b"a: \x00", 100).unwrap_err().code, ErrorCode::SpecEncoding);
         assert_eq!(decode(b"a: \x1b[0m", 100).unwrap_err().code, ErrorCode::SpecEncoding);
         assert!(decode(b"a:\t1\r\n", 100).is_ok());
+    }
+
+    #[test]
+    fn binary_files_are_another_format() {
+        assert_eq!(decode(b"PK\x03\x04rest", 100).unwrap_err().code, ErrorCode::SpecFormatUnsupported);
+        assert_eq!(decode(b"\x89PNG\r\n", 100).unwrap_err().code, ErrorCode::SpecFormatUnsupported);
     }
 
     #[test]

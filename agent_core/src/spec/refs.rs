@@ -177,6 +177,9 @@ impl<'a> DocSet<'a> {
             self.error(ErrorCode::SpecRefForbidden, format!("$ref to {} refused: {why}", snippet(file)), from)
         };
         let base = self.doc(from.doc).base.clone();
+        if file.starts_with("\\\\") {
+            return Err(forbidden("network paths are not followed"));
+        }
         let target = match scheme(file) {
             Some(s) if s == "http" || s == "https" => Target::Url(file.to_owned()),
             Some(_) => return Err(forbidden("only relative file refs (and remote refs when allowed) are followed")),

@@ -79,7 +79,7 @@ pub fn parse(text: &str, name: &str, options: &LoadOptions) -> Result<Parsed> {
 }
 
 fn yaml_document(text: &str, options: &LoadOptions) -> Result<Parsed> {
-    yaml::parse(text, options.max_depth, options.max_alias_nodes)?
+    yaml::parse(text, options)?
         .ok_or_else(|| SpecError::new(ErrorCode::SpecEmpty, "the document holds no YAML document", Location::default()))
 }
 

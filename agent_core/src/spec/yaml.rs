@@ -12,6 +12,7 @@ use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use super::pointer;
 use super::syntax::{Parsed, LINE_DEPTH};
+use super::LoadOptions;
 use crate::error::{snippet, ErrorCode, Location, Result, SpecError, Warning};
 
 const CORE_PREFIX: &str = "tag:yaml.org,2002:";
@@ -32,6 +33,8 @@ struct Frame {
     nodes: u64,
     /// Height of this subtree (a scalar is 0).
     height: usize,
+    /// Bytes of the strings in this subtree (keys included).
+    bytes: u64,
 }
 
 /// A finished node with what the alias budget and the depth limit need to know about it.
@@ -39,6 +42,7 @@ struct Node {
     value: Value,
     nodes: u64,
     height: usize,
+    bytes: u64,
 }
 
 struct Builder<'a> {
@@ -46,6 +50,9 @@ struct Builder<'a> {
     max_depth: usize,
     max_alias_nodes: u64,
     alias_nodes: u64,
+    /// Aliases may also not copy more bytes than a whole document may hold (one big string aliased many times).
+    max_alias_bytes: u64,
+    alias_bytes: u64,
     anchors: HashMap<usize, Node>,
     stack: Vec<Frame>,
     root: Option<Value>,
@@ -55,12 +62,14 @@ struct Builder<'a> {
 }
 
 /// Parse a single-document YAML stream. `Ok(None)` when the stream holds no document at all.
-pub fn parse(src: &str, max_depth: usize, max_alias_nodes: u64) -> Result<Option<Parsed>> {
+pub fn parse(src: &str, options: &LoadOptions) -> Result<Option<Parsed>> {
     let mut b = Builder {
         src,
-        max_depth,
-        max_alias_nodes,
+        max_depth: options.max_depth,
+        max_alias_nodes: options.max_alias_nodes,
         alias_nodes: 0,
+        max_alias_bytes: options.max_bytes,
+        alias_bytes: 0,
         anchors: HashMap::new(),
         stack: Vec::new(),
         root: None,
@@ -123,7 +132,7 @@ impl Builder<'_> {
         if let Some(Frame { kind: Kind::Map { key: None, map, .. }, ptr, .. }) = self.stack.last() {
             // A key: kept as written (so `200:` is "200"), warned about once when YAML would not read a string.
             let merge = plain && text == MERGE_KEY;
-            if plain && core.is_none() && !merge && !resolve_plain(&text).is_string() {
+            if plain && core.is_none() && !merge && (!resolve_plain(&text).is_string() || is_yaml11_bool(&text)) {
                 self.nonstring_key.get_or_insert_with(|| text.clone());
             }
             if map.contains_key(&text) && !merge {
@@ -136,9 +145,11 @@ impl Builder<'_> {
                 ));
             }
             if anchor > 0 {
-                self.anchors.insert(anchor, Node { value: Value::String(text.clone()), nodes: 1, height: 0 });
+                let bytes = text.len() as u64;
+                self.anchors.insert(anchor, Node { value: Value::String(text.clone()), nodes: 1, height: 0, bytes });
             }
-            if let Some(Frame { kind: Kind::Map { key, key_line, .. }, .. }) = self.stack.last_mut() {
+            if let Some(Frame { kind: Kind::Map { key, key_line, .. }, bytes, .. }) = self.stack.last_mut() {
+                *bytes += text.len() as u64;
                 *key = Some(if merge { MERGE_SENTINEL.to_owned() } else { text });
                 *key_line = mark.line() as u32;
             }
@@ -149,10 +160,11 @@ impl Builder<'_> {
             None | Some("str" | "binary" | "timestamp") => Value::String(text),
             Some(kind) => self.tagged(kind, &text, mark)?,
         };
+        let bytes = value.as_str().map_or(8, |t| t.len() as u64);
         if anchor > 0 {
-            self.anchors.insert(anchor, Node { value: value.clone(), nodes: 1, height: 0 });
+            self.anchors.insert(anchor, Node { value: value.clone(), nodes: 1, height: 0, bytes });
         }
-        self.finish(Node { value, nodes: 1, height: 0 }, mark)
+        self.finish(Node { value, nodes: 1, height: 0, bytes }, mark)
     }
 
     /// A scalar with an explicit core tag must have that type.
@@ -177,14 +189,19 @@ impl Builder<'_> {
             return Err(self.error(ErrorCode::SpecYamlAliasLimit, "an alias refers to a node that contains it", mark));
         };
         self.alias_nodes = self.alias_nodes.saturating_add(node.nodes);
+        self.alias_bytes = self.alias_bytes.saturating_add(node.bytes);
         if self.alias_nodes > self.max_alias_nodes {
             let msg = format!("YAML aliases expand to more than the limit of {} nodes", self.max_alias_nodes);
+            return Err(self.error(ErrorCode::SpecYamlAliasLimit, &msg, mark));
+        }
+        if self.alias_bytes > self.max_alias_bytes {
+            let msg = format!("YAML aliases copy more than the limit of {} bytes", self.max_alias_bytes);
             return Err(self.error(ErrorCode::SpecYamlAliasLimit, &msg, mark));
         }
         if self.stack.len() + node.height >= self.max_depth {
             return Err(self.too_deep(mark));
         }
-        let node = Node { value: node.value.clone(), nodes: node.nodes, height: node.height };
+        let node = Node { value: node.value.clone(), nodes: node.nodes, height: node.height, bytes: node.bytes };
         if let Some(Frame { kind: Kind::Map { key: None, .. }, .. }) = self.stack.last() {
             // An alias used as a key: it must name a scalar.
             let Value::String(text) = node.value else {
@@ -221,7 +238,7 @@ impl Builder<'_> {
             };
             self.parsed.lines.push((ptr.clone(), line));
         }
-        self.stack.push(Frame { kind, anchor, ptr, nodes: 1, height: 0 });
+        self.stack.push(Frame { kind, anchor, ptr, nodes: 1, height: 0, bytes: 0 });
         Ok(())
     }
 
@@ -236,9 +253,9 @@ impl Builder<'_> {
                 Value::Object(map)
             }
         };
-        let node = Node { value, nodes: frame.nodes, height: frame.height };
+        let node = Node { value, nodes: frame.nodes, height: frame.height, bytes: frame.bytes };
         if frame.anchor > 0 {
-            let copy = Node { value: node.value.clone(), nodes: node.nodes, height: node.height };
+            let copy = Node { value: node.value.clone(), nodes: node.nodes, height: node.height, bytes: node.bytes };
             self.anchors.insert(frame.anchor, copy);
         }
         self.finish(node, mark)
@@ -251,6 +268,7 @@ impl Builder<'_> {
             return Ok(());
         };
         parent.nodes = parent.nodes.saturating_add(node.nodes);
+        parent.bytes = parent.bytes.saturating_add(node.bytes);
         parent.height = parent.height.max(node.height + 1);
         match &mut parent.kind {
             Kind::Seq { items } => {
@@ -394,6 +412,11 @@ pub fn resolve_plain(text: &str) -> Value {
     Value::String(text.to_owned())
 }
 
+/// `yes`/`on`/... are strings in YAML 1.2 but booleans to YAML 1.1 tools, so such keys are worth a warning.
+fn is_yaml11_bool(text: &str) -> bool {
+    matches!(text, "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF")
+}
+
 fn is_decimal_int(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
@@ -438,8 +461,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn opts(max_alias_nodes: u64) -> LoadOptions {
+        LoadOptions { max_depth: 64, max_alias_nodes, max_bytes: 100_000, ..LoadOptions::default() }
+    }
+
     fn load(src: &str) -> Result<Value> {
-        parse(src, 64, 1000).map(|p| p.expect("a document").value)
+        parse(src, &opts(1000)).map(|p| p.expect("a document").value)
     }
 
     fn code(src: &str) -> ErrorCode {
@@ -459,10 +486,13 @@ mod tests {
 
     #[test]
     fn nonstring_keys_become_strings_with_one_warning() {
-        let parsed = parse("r:\n  200: a\n  default: b\n  404: c\n", 64, 10).unwrap().unwrap();
+        let parsed = parse("r:\n  200: a\n  default: b\n  404: c\n", &opts(10)).unwrap().unwrap();
         assert_eq!(parsed.value, json!({"r": {"200": "a", "default": "b", "404": "c"}}));
         assert_eq!(parsed.warnings.len(), 1);
         assert_eq!(parsed.warnings[0].code, ErrorCode::SpecNonstringKey);
+        let parsed = parse("yes: 1\nno: 2", &opts(10)).unwrap().unwrap();
+        assert_eq!(parsed.value, json!({"yes": 1, "no": 2}));
+        assert_eq!(parsed.warnings.len(), 1);
     }
 
     #[test]
@@ -494,6 +524,9 @@ mod tests {
         let start = std::time::Instant::now();
         assert_eq!(code(&src), ErrorCode::SpecYamlAliasLimit);
         assert!(start.elapsed().as_secs() < 1);
+        // Few nodes, many bytes: one long string aliased over and over.
+        let big = format!("a: &a {}\nb: [{}]\n", "x".repeat(10_000), vec!["*a"; 20].join(", "));
+        assert_eq!(code(&big), ErrorCode::SpecYamlAliasLimit);
     }
 
     #[test]
@@ -513,12 +546,12 @@ mod tests {
 
     #[test]
     fn empty_stream_has_no_document() {
-        assert!(parse("# only a comment\n", 64, 10).unwrap().is_none());
+        assert!(parse("# only a comment\n", &opts(10)).unwrap().is_none());
     }
 
     #[test]
     fn records_key_lines() {
-        let parsed = parse("paths:\n  /a:\n    get:\n      responses: {}\n", 64, 10).unwrap().unwrap();
+        let parsed = parse("paths:\n  /a:\n    get:\n      responses: {}\n", &opts(10)).unwrap().unwrap();
         assert_eq!(parsed.source_lines.by_pointer.get("/paths/~1a/get"), Some(&3));
         assert_eq!(parsed.source_lines.by_pointer.get(""), Some(&1));
     }

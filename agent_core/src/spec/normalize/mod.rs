@@ -104,6 +104,12 @@ pub fn build(docs: &DocSet<'_>, root_info: Root) -> Result<Spec> {
     let empty = Map::new();
     let root = root_doc.value.as_object().unwrap_or(&empty);
     let info = root.get("info");
+    if !info.is_some_and(Value::is_object) {
+        return Err(ctx.structure("`info` (with `title` and `version`) is required", "/info"));
+    }
+    if ctx.dialect != Dialect::Oas31 && !root.contains_key("paths") {
+        return Err(ctx.structure("`paths` is required", "/paths"));
+    }
     let text = |key: &str| info.and_then(|i| i.get(key)).map(scalar_string).unwrap_or_default();
     let (title, api_version) = (text("title"), text("version"));
 
@@ -179,6 +185,9 @@ fn operations(ctx: &mut Ctx<'_>, root: &Map<String, Value>) -> Result<Vec<Operat
             let op_node = ctx.follow(&item.loc.child(method))?;
             let own = params::collect(ctx, &op_node.loc.child("parameters"), &format!("{op_ptr}/parameters"))?;
             let raw_params = params::merge(shared.clone(), own);
+            if !op_node.value().get("responses").is_some_and(Value::is_object) {
+                return Err(ctx.structure("an operation needs a `responses` object", &op_ptr));
+            }
             let mut op = head(ctx, &op_node, path, method, &op_ptr)?;
             match ctx.dialect {
                 Dialect::Swagger20 => v2::fill(ctx, &mut op, &op_node, raw_params, root)?,

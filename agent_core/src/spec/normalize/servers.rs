@@ -45,6 +45,11 @@ fn server(value: &Value, ptr: &str) -> Result<Server> {
             let Some(default) = default else {
                 return Err(invalid(format!("server variable {} has no default", snippet(name)), ptr));
             };
+            if !enum_values.is_empty() && !enum_values.contains(&default) {
+                let msg =
+                    format!("server variable {}: default {} is not in its enum", snippet(name), snippet(&default));
+                return Err(invalid(msg, ptr));
+            }
             variables.insert(name.clone(), ServerVariable { default, enum_values });
         }
     }
