@@ -147,3 +147,6 @@ fn parse_document(bytes: &[u8], name: &str, options: &LoadOptions) -> Result<syn
 fn parse_external(bytes: &[u8], name: &str, options: &LoadOptions) -> Result<Value> {
     parse_document(bytes, name, options).map(|parsed| parsed.value)
 }
+
+#[cfg(test)]
+mod tests;

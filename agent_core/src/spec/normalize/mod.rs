@@ -256,3 +256,6 @@ pub fn scalar_string(v: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;
