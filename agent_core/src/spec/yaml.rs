@@ -167,6 +167,21 @@ impl Builder<'_> {
         self.finish(Node { value, nodes: 1, height: 0, bytes }, mark)
     }
 
+    /// Count nodes and bytes copied for anchors and aliases against the budget.
+    fn charge(&mut self, nodes: u64, bytes: u64, mark: Marker) -> Result<()> {
+        self.alias_nodes = self.alias_nodes.saturating_add(nodes);
+        self.alias_bytes = self.alias_bytes.saturating_add(bytes);
+        if self.alias_nodes > self.max_alias_nodes {
+            let msg = format!("YAML anchors and aliases copy more than the limit of {} nodes", self.max_alias_nodes);
+            return Err(self.error(ErrorCode::SpecYamlAliasLimit, &msg, mark));
+        }
+        if self.alias_bytes > self.max_alias_bytes {
+            let msg = format!("YAML anchors and aliases copy more than the limit of {} bytes", self.max_alias_bytes);
+            return Err(self.error(ErrorCode::SpecYamlAliasLimit, &msg, mark));
+        }
+        Ok(())
+    }
+
     /// A scalar with an explicit core tag must have that type.
     fn tagged(&self, kind: &str, text: &str, mark: Marker) -> Result<Value> {
         let resolved = resolve_plain(text);
@@ -188,20 +203,12 @@ impl Builder<'_> {
         let Some(node) = self.anchors.get(&id) else {
             return Err(self.error(ErrorCode::SpecYamlAliasLimit, "an alias refers to a node that contains it", mark));
         };
-        self.alias_nodes = self.alias_nodes.saturating_add(node.nodes);
-        self.alias_bytes = self.alias_bytes.saturating_add(node.bytes);
-        if self.alias_nodes > self.max_alias_nodes {
-            let msg = format!("YAML aliases expand to more than the limit of {} nodes", self.max_alias_nodes);
-            return Err(self.error(ErrorCode::SpecYamlAliasLimit, &msg, mark));
-        }
-        if self.alias_bytes > self.max_alias_bytes {
-            let msg = format!("YAML aliases copy more than the limit of {} bytes", self.max_alias_bytes);
-            return Err(self.error(ErrorCode::SpecYamlAliasLimit, &msg, mark));
-        }
-        if self.stack.len() + node.height >= self.max_depth {
+        let (nodes, bytes, height) = (node.nodes, node.bytes, node.height);
+        self.charge(nodes, bytes, mark)?;
+        if self.stack.len() + height >= self.max_depth {
             return Err(self.too_deep(mark));
         }
-        let node = Node { value: node.value.clone(), nodes: node.nodes, height: node.height, bytes: node.bytes };
+        let node = Node { value: self.anchors[&id].value.clone(), nodes, height, bytes };
         if let Some(Frame { kind: Kind::Map { key: None, .. }, .. }) = self.stack.last() {
             // An alias used as a key: it must name a scalar.
             let Value::String(text) = node.value else {
@@ -255,6 +262,8 @@ impl Builder<'_> {
         };
         let node = Node { value, nodes: frame.nodes, height: frame.height, bytes: frame.bytes };
         if frame.anchor > 0 {
+            // Keeping a copy per anchor costs its size; nested anchors could otherwise copy a document many times.
+            self.charge(node.nodes, node.bytes, mark)?;
             let copy = Node { value: node.value.clone(), nodes: node.nodes, height: node.height, bytes: node.bytes };
             self.anchors.insert(frame.anchor, copy);
         }
@@ -338,6 +347,10 @@ impl Builder<'_> {
     fn scan_error(&self, err: &ScanError) -> SpecError {
         if err.info().contains("recursion limit exceeded") {
             return self.too_deep(*err.marker());
+        }
+        if err.info().contains("invalid Unicode character escape") {
+            // A `\u` escape naming no Unicode scalar value (a lone surrogate): an encoding problem.
+            return self.error(ErrorCode::SpecEncoding, err.info(), *err.marker());
         }
         self.error(ErrorCode::SpecYamlSyntax, err.info(), *err.marker())
     }
@@ -536,6 +549,8 @@ mod tests {
         assert_eq!(e.location.pointer.as_deref(), Some("/b/c"));
         assert_eq!(e.location.line, Some(4));
         assert_eq!(code("a: 1\n---\nb: 2\n"), ErrorCode::SpecMultiDocument);
+        assert_eq!(code("a: \"\\ud800\""), ErrorCode::SpecEncoding);
+        assert_eq!(code("a: *nope"), ErrorCode::SpecYamlSyntax);
         assert_eq!(code(&"- ".repeat(100)), ErrorCode::SpecTooDeep);
         assert_eq!(code(&format!("a: {}", "[".repeat(300))), ErrorCode::SpecTooDeep);
         let e = load("a: {b: 1\nc: 2\n").unwrap_err();

@@ -185,7 +185,9 @@ fn operations(ctx: &mut Ctx<'_>, root: &Map<String, Value>) -> Result<Vec<Operat
             let op_node = ctx.follow(&item.loc.child(method))?;
             let own = params::collect(ctx, &op_node.loc.child("parameters"), &format!("{op_ptr}/parameters"))?;
             let raw_params = params::merge(shared.clone(), own);
-            if !op_node.value().get("responses").is_some_and(Value::is_object) {
+            // Required in 2.0 and 3.0; optional since 3.1.
+            let responses = op_node.value().get("responses");
+            if ctx.dialect != Dialect::Oas31 && !responses.is_some_and(Value::is_object) {
                 return Err(ctx.structure("an operation needs a `responses` object", &op_ptr));
             }
             let mut op = head(ctx, &op_node, path, method, &op_ptr)?;
