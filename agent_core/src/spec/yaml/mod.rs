@@ -6,14 +6,17 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+mod scalar;
 
 use super::pointer;
 use super::syntax::{Parsed, LINE_DEPTH};
 use super::LoadOptions;
 use crate::error::{snippet, ErrorCode, Location, Result, SpecError, Warning};
+use scalar::{is_decimal_int, is_special_float, is_yaml11_bool, resolve_plain};
 
 const CORE_PREFIX: &str = "tag:yaml.org,2002:";
 const MERGE_KEY: &str = "<<";
@@ -386,89 +389,6 @@ fn merge_into(map: &mut Map<String, Value>, source: Value) -> std::result::Resul
     Ok(())
 }
 
-/// YAML 1.2 core schema resolution of a plain scalar. Infinity and NaN stay strings (JSON has neither).
-pub fn resolve_plain(text: &str) -> Value {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
-    }
-    let first = text.as_bytes()[0];
-    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::String(text.to_owned());
-    }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(n) = u64::from_str_radix(hex, 16) {
-            return Value::Number(n.into());
-        }
-    }
-    if let Some(oct) = text.strip_prefix("0o") {
-        if let Ok(n) = u64::from_str_radix(oct, 8) {
-            return Value::Number(n.into());
-        }
-    }
-    if is_decimal_int(text) {
-        let digits = text.strip_prefix('+').unwrap_or(text);
-        if let Ok(i) = digits.parse::<i64>() {
-            return Value::Number(i.into());
-        }
-        if let Ok(u) = digits.parse::<u64>() {
-            return Value::Number(u.into());
-        }
-    }
-    if is_float(text) {
-        if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(n);
-        }
-    }
-    Value::String(text.to_owned())
-}
-
-/// `yes`/`on`/... are strings in YAML 1.2 but booleans to YAML 1.1 tools, so such keys are worth a warning.
-fn is_yaml11_bool(text: &str) -> bool {
-    matches!(text, "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF")
-}
-
-fn is_decimal_int(text: &str) -> bool {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
-fn is_float(text: &str) -> bool {
-    let s = text.strip_prefix(['-', '+']).unwrap_or(text).as_bytes();
-    let mut i = 0;
-    let int_digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
-    i += int_digits;
-    let mut frac_digits = 0;
-    if s.get(i) == Some(&b'.') {
-        i += 1;
-        frac_digits = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        i += frac_digits;
-    }
-    if int_digits == 0 && frac_digits == 0 {
-        return false;
-    }
-    if matches!(s.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(s.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        let exp = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        if exp == 0 {
-            return false;
-        }
-        i += exp;
-    }
-    i == s.len()
-}
-
-fn is_special_float(text: &str) -> bool {
-    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
-    matches!(s, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,14 +407,9 @@ mod tests {
     }
 
     #[test]
-    fn core_schema_scalars() {
-        let v = load("a: ~\nb: TRUE\nc: 0x1F\nd: 0o17\ne: -12\nf: 1.5e3\ng: .inf\nh: 2020-01-01\ni: =\nj: '1'\nk:\nl: yes\nm: 0000-00-00\nn: .5")
-            .unwrap();
-        assert_eq!(
-            v,
-            json!({"a": null, "b": true, "c": 31, "d": 15, "e": -12, "f": 1500.0, "g": ".inf", "h": "2020-01-01",
-                   "i": "=", "j": "1", "k": null, "l": "yes", "m": "0000-00-00", "n": 0.5})
-        );
+    fn quoted_scalars_are_strings() {
+        let v = load("a: '1'\nb: \"true\"\nc: 1\nd: 2020-01-01\ne: |\n  x\n").unwrap();
+        assert_eq!(v, json!({"a": "1", "b": "true", "c": 1, "d": "2020-01-01", "e": "x\n"}));
     }
 
     #[test]
