@@ -36,7 +36,9 @@ pub fn sniff_text(text: &str) -> Option<SpecError> {
         return Some(unsupported(what));
     }
     let first_line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
-    if first_line.starts_with("FORMAT:") && first_line.contains("1A") {
+    // Blueprint's FORMAT line is optional; its `+ Request`/`+ Response` sections are not (and are not YAML).
+    let blueprint_sections = text.lines().any(|l| l.starts_with("+ Response ") || l.starts_with("+ Request"));
+    if (first_line.starts_with("FORMAT:") && first_line.contains("1A")) || blueprint_sections {
         return Some(unsupported("an API Blueprint document"));
     }
     if looks_like_graphql(first_line) || first_line.starts_with("\"\"\"") {
@@ -66,13 +68,17 @@ pub fn sniff_value(root: &Map<String, Value>) -> Option<SpecError> {
         .and_then(|i| i.get("schema"))
         .and_then(Value::as_str)
         .is_some_and(|s| s.contains("getpostman.com") || s.contains("postman"));
-    if postman_schema || info.is_some_and(|i| i.contains_key("_postman_id")) {
+    let postman_items = root.get("item").is_some_and(Value::is_array) && info.is_some_and(|i| i.contains_key("name"));
+    if postman_schema || postman_items || info.is_some_and(|i| i.contains_key("_postman_id")) {
         return Some(unsupported("a Postman collection"));
     }
     let postman_v1 = root.get("requests").is_some_and(Value::is_array)
         && (root.contains_key("order") || root.contains_key("folders"));
     if postman_v1 {
         return Some(unsupported("a Postman collection"));
+    }
+    if root.contains_key("_postman_variable_scope") {
+        return Some(unsupported("a Postman environment"));
     }
     if root.contains_key("asyncapi") {
         return Some(unsupported("an AsyncAPI document"));
@@ -262,6 +268,8 @@ mod tests {
         assert_eq!(code(json!({"asyncapi": "2.6.0"})), ErrorCode::SpecFormatUnsupported);
         assert!(sniff_text("#%RAML 1.0\ntitle: x").is_some());
         assert!(sniff_text("FORMAT: 1A\nHOST: x").is_some());
+        assert!(sniff_text("# Pets API\n## GET /pets\n+ Response 200 (application/json)\n").is_some());
+        assert_eq!(code(json!({"info": {"name": "c"}, "item": []})), ErrorCode::SpecFormatUnsupported);
         assert!(sniff_text("<?xml version=\"1.0\"?><definitions/>").is_some());
         assert!(sniff_text("type Query {\n  a: Int\n}").is_some());
         assert!(sniff_text("type: object\n").is_none());
