@@ -113,7 +113,7 @@ pub fn build(docs: &DocSet<'_>, root_info: Root) -> Result<Spec> {
     let text = |key: &str| info.and_then(|i| i.get(key)).map(scalar_string).unwrap_or_default();
     let (title, api_version) = (text("title"), text("version"));
 
-    let security_schemes = security::schemes(&mut ctx, root)?;
+    let security_schemes = security::schemes(&ctx, root)?;
     let security = match root.get("security") {
         Some(v) => security::requirements(v, "/security")?,
         None => Vec::new(),
@@ -122,18 +122,13 @@ pub fn build(docs: &DocSet<'_>, root_info: Root) -> Result<Spec> {
         Dialect::Swagger20 => servers::from_v2(root),
         _ => servers::root_v3(root.get("servers"))?,
     };
-    let operations = operations(&mut ctx, root)?;
-    v3::resolve_links(&mut ctx, &operations);
-    let mut operations = operations;
-    for (op, resp, link, target) in std::mem::take(&mut ctx.pending_links) {
-        operations[op].responses[resp].links[link].operation_id = Some(target);
-    }
+    let mut operations = operations(&mut ctx, root)?;
+    v3::resolve_links(std::mem::take(&mut ctx.pending_links), &mut operations);
     checks::operation_ids(&operations)?;
-    checks::security(&operations, &security, &security_schemes, &mut ctx.warnings)?;
+    checks::security(&operations, &security, &security_schemes)?;
     let (schemas, schema_warnings) = ctx.schemas.finish()?;
     ctx.warnings.extend(schema_warnings);
-    let mut lines = root_info.lines;
-    lines.by_pointer.shrink_to_fit();
+    let lines = root_info.lines;
     Ok(Spec {
         source: root_info.source,
         version: root_info.version,
@@ -190,7 +185,7 @@ fn operations(ctx: &mut Ctx<'_>, root: &Map<String, Value>) -> Result<Vec<Operat
             if ctx.dialect != Dialect::Oas31 && !responses.is_some_and(Value::is_object) {
                 return Err(ctx.structure("an operation needs a `responses` object", &op_ptr));
             }
-            let mut op = head(ctx, &op_node, path, method, &op_ptr)?;
+            let mut op = head(&op_node, path, method, &op_ptr)?;
             match ctx.dialect {
                 Dialect::Swagger20 => v2::fill(ctx, &mut op, &op_node, raw_params, root)?,
                 _ => {
@@ -206,7 +201,7 @@ fn operations(ctx: &mut Ctx<'_>, root: &Map<String, Value>) -> Result<Vec<Operat
 }
 
 /// The fields 2.0 and 3.x operations share.
-fn head(ctx: &Ctx<'_>, op: &Node, path: &str, method: &str, op_ptr: &str) -> Result<Operation> {
+fn head(op: &Node, path: &str, method: &str, op_ptr: &str) -> Result<Operation> {
     let explicit = op.str("operationId").filter(|id| !id.is_empty());
     let tags = match op.get("tags") {
         Some(Value::Array(tags)) => tags.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
@@ -216,7 +211,6 @@ fn head(ctx: &Ctx<'_>, op: &Node, path: &str, method: &str, op_ptr: &str) -> Res
         Some(v) => Some(security::requirements(v, &format!("{op_ptr}/security"))?),
         None => None,
     };
-    let _ = ctx;
     Ok(Operation {
         operation_id: explicit.map_or_else(|| format!("{} {path}", method.to_ascii_uppercase()), str::to_owned),
         has_explicit_id: explicit.is_some(),

@@ -9,7 +9,7 @@ use crate::model::{Dialect, ParamLocation, SecurityRequirement, SecurityScheme, 
 use crate::spec::pointer;
 use crate::spec::refs::Loc;
 
-pub fn schemes(ctx: &mut Ctx<'_>, root: &Map<String, Value>) -> Result<IndexMap<String, SecurityScheme>> {
+pub fn schemes(ctx: &Ctx<'_>, root: &Map<String, Value>) -> Result<IndexMap<String, SecurityScheme>> {
     let base = match ctx.dialect {
         Dialect::Swagger20 => "/securityDefinitions",
         _ => "/components/securitySchemes",

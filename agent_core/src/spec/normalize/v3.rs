@@ -192,14 +192,14 @@ fn response(ctx: &mut Ctx<'_>, resp: &Node, code: &str, logical: String, at: (us
     })
 }
 
-/// Turn pending `operationRef`s into target operationIds, keeping only those that name a local operation.
-pub fn resolve_links(ctx: &mut Ctx<'_>, operations: &[Operation]) {
-    let pending = std::mem::take(&mut ctx.pending_links);
+/// Set the target operationId of links that name a local operation by `operationRef`:
+/// (operation, response, link, ref) as collected while the responses were built.
+pub fn resolve_links(pending: Vec<(usize, usize, usize, String)>, operations: &mut [Operation]) {
     for (op, resp, link, reference) in pending {
         let local = reference.strip_prefix('#').and_then(pointer::from_fragment);
-        let target = local.and_then(|ptr| operations.iter().find(|o| o.pointer == ptr));
+        let target = local.and_then(|ptr| operations.iter().find(|o| o.pointer == ptr)).map(|o| o.operation_id.clone());
         if let Some(target) = target {
-            ctx.pending_links.push((op, resp, link, target.operation_id.clone()));
+            operations[op].responses[resp].links[link].operation_id = Some(target);
         }
     }
 }
