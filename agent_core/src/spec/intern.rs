@@ -41,6 +41,8 @@ pub struct Interner<'d> {
     max_depth: usize,
     entries: Vec<SchemaEntry>,
     index: HashMap<Loc, SchemaId>,
+    /// Entries built by the loader, by the location of what they were built from.
+    built: HashMap<Loc, SchemaId>,
     queue: VecDeque<(SchemaId, Loc)>,
     pub warnings: Vec<Warning>,
 }
@@ -53,6 +55,7 @@ impl<'d> Interner<'d> {
             max_depth,
             entries: Vec::new(),
             index: HashMap::new(),
+            built: HashMap::new(),
             queue: VecDeque::new(),
             warnings: Vec::new(),
         }
@@ -66,14 +69,12 @@ impl<'d> Interner<'d> {
     /// An entry for a schema the loader builds (2.0 parameters and headers, form bodies), keyed by `key` so that a
     /// shared definition gives one entry. Refs inside resolve against `key`'s document.
     pub fn synthetic(&mut self, key: Loc, mut value: Value) -> Result<SchemaId> {
-        let key = Loc { doc: key.doc, ptr: format!("{}#synthetic", key.ptr) };
-        if let Some(&id) = self.index.get(&key) {
+        if let Some(&id) = self.built.get(&key) {
             return Ok(id);
         }
-        let base = Loc { doc: key.doc, ptr: key.ptr.trim_end_matches("#synthetic").to_owned() };
-        let id = self.push(&base, Value::Null);
-        self.index.insert(key, id);
-        self.rewrite(&mut value, &base, 0)?;
+        let id = self.push(&key, Value::Null);
+        self.rewrite(&mut value, &key, 0)?;
+        self.built.insert(key, id);
         self.entries[id as usize].value = value;
         Ok(id)
     }
@@ -84,7 +85,7 @@ impl<'d> Interner<'d> {
         Ok((SchemaStore { entries: self.entries }, self.warnings))
     }
 
-    pub fn drain(&mut self) -> Result<()> {
+    fn drain(&mut self) -> Result<()> {
         while let Some((id, loc)) = self.queue.pop_front() {
             let doc = self.docs.doc(loc.doc);
             let mut value = pointer::get(&doc.value, &loc.ptr).cloned().unwrap_or(Value::Null);

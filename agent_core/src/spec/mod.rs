@@ -4,6 +4,14 @@
 //! YAML, with depth, duplicate-key, alias and tag limits) → format and version detection → `$ref` resolution
 //! (internal, relative files inside the spec root, remote only when allowed) → normalisation of 2.0/3.0/3.1 into
 //! the model → structural checks (paths, path parameters, operationIds).
+//!
+//! Modules: `read` (bytes → text), `detect` (other formats, version), `syntax` (JSON or YAML) with `json` and
+//! `yaml`, `pointer` (RFC 6901), `refs` (the document set), `intern` (the schema store), `normalize` (the model),
+//! `checks` (structural rules). Every external document goes through the same first three steps and limits.
+//!
+//! Lenient on purpose, because published specs do it: a `#fragment` suffix on a path key, operation objects that
+//! are `$ref`s to other files, discriminator mappings that name missing schemas (dropped with a warning), YAML
+//! 1.1 booleans and numbers as keys (strings, with a warning). Refused: a `?query` in a path key.
 
 mod checks;
 mod detect;
@@ -23,6 +31,7 @@ use serde_json::Value;
 use crate::error::{ErrorCode, Location, Result, SpecError};
 use crate::model::Spec;
 use refs::{DocBase, DocSet, Document};
+
 /// Limits and permissions for one load. Defaults are safe for untrusted input.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
