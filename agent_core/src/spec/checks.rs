@@ -130,16 +130,17 @@ pub fn is_data_key(key: &str) -> bool {
     key.starts_with("x-") || matches!(key, "example" | "examples" | "default" | "enum" | "const" | "value")
 }
 
-/// Every `$ref` of the root document outside data and extensions must resolve, also in parts no operation uses
-/// (the operations' own refs are resolved again, with cycle checks, during normalisation).
+/// Every `$ref` of the root document outside data and extensions must resolve, also in parts no operation uses,
+/// and no chain of `$ref`-only objects may loop (recursion through properties or items is fine: it passes through
+/// an object without `$ref`).
 pub fn refs(docs: &DocSet<'_>) -> Result<()> {
     let doc = docs.doc(ROOT);
     let mut stack: Vec<(&Value, String)> = vec![(&doc.value, String::new())];
     while let Some((value, ptr)) = stack.pop() {
         match value {
             Value::Object(map) => {
-                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-                    docs.resolve(&Loc::root(ptr.clone()), reference)?;
+                if map.get("$ref").is_some_and(Value::is_string) {
+                    docs.follow(Loc::root(ptr.clone()))?;
                 }
                 for (key, child) in map.iter().rev() {
                     if !is_data_key(key) && (child.is_object() || child.is_array()) {

@@ -213,3 +213,24 @@ fn same_bytes_same_model() {
     let two = serde_json::to_string(&load_files(&root, &files).unwrap()).unwrap();
     assert_eq!(one, two);
 }
+
+#[test]
+fn unused_broken_components_are_still_errors() {
+    let cycle = format!(
+        "{}components:\n  schemas:\n    A: {{$ref: '#/components/schemas/B'}}\n    B: {{$ref: '#/components/schemas/A'}}\n",
+        with_schema("{type: string}")
+    );
+    assert_eq!(code(load_files(&cycle, &MemFiles::default())), ErrorCode::SpecRefCircular);
+    let dangling =
+        format!("{}components:\n  schemas:\n    A: {{$ref: '#/components/schemas/Nope'}}\n", with_schema("{}"));
+    let err = load_files(&dangling, &MemFiles::default()).unwrap_err();
+    assert_eq!(
+        (err.code, err.location.pointer.as_deref()),
+        (ErrorCode::SpecRefUnresolved, Some("/components/schemas/A"))
+    );
+    let recursive = format!(
+        "{}components:\n  schemas:\n    T: {{properties: {{next: {{$ref: '#/components/schemas/T'}}}}}}\n",
+        with_schema("{}")
+    );
+    assert!(load_files(&recursive, &MemFiles::default()).is_ok());
+}
