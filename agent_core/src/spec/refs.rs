@@ -55,6 +55,8 @@ impl Loc {
 pub struct DocSet<'a> {
     docs: RefCell<Vec<Rc<Document>>>,
     keys: RefCell<HashMap<String, DocId>>,
+    /// (referring document, file part of a ref) → document: skips path work for refs seen before.
+    seen: RefCell<HashMap<(DocId, String), DocId>>,
     options: &'a LoadOptions,
     files: &'a dyn FileSource,
     remote: Option<&'a dyn RemoteFetcher>,
@@ -90,6 +92,7 @@ impl<'a> DocSet<'a> {
         DocSet {
             docs: RefCell::new(vec![Rc::new(root)]),
             keys: RefCell::new(keys),
+            seen: RefCell::default(),
             options,
             files,
             remote,
@@ -173,6 +176,15 @@ impl<'a> DocSet<'a> {
 
     /// The document a ref's file part names, loaded on first use.
     fn load(&self, from: &Loc, file: &str) -> Result<DocId> {
+        if let Some(&id) = self.seen.borrow().get(&(from.doc, file.to_owned())) {
+            return Ok(id);
+        }
+        let id = self.locate_and_load(from, file)?;
+        self.seen.borrow_mut().insert((from.doc, file.to_owned()), id);
+        Ok(id)
+    }
+
+    fn locate_and_load(&self, from: &Loc, file: &str) -> Result<DocId> {
         let forbidden = |why: &str| {
             self.error(ErrorCode::SpecRefForbidden, format!("$ref to {} refused: {why}", snippet(file)), from)
         };
