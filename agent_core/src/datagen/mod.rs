@@ -1,1 +1,3 @@
 //! Seeded data generation: positive, negative and boundary values.
+
+pub mod rng;

@@ -1,0 +1,224 @@
+//! String generation from a pattern: the ECMA pattern is translated (see [`super::ecma`]), parsed by
+//! `regex-syntax`, and its HIR turned into a small [`Program`] that a seeded walk expands into a matching string.
+//! Unbounded repetitions are bounded; assertions (`\b`, anchors) are ignored by the walk and the result is checked
+//! against the real pattern by the caller.
+
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+use crate::datagen::rng::Rng;
+
+/// Extra repetitions allowed beyond the minimum of an unbounded repetition.
+const UNBOUNDED_EXTRA: u32 = 8;
+
+#[derive(Clone, Debug)]
+pub enum Program {
+    Empty,
+    Literal(Box<str>),
+    Class {
+        ranges: Box<[(char, char)]>,
+        /// The part of the class inside printable ASCII, preferred for readable values.
+        ascii: Box<[(char, char)]>,
+    },
+    Concat(Box<[Program]>),
+    Alt(Box<[Program]>),
+    Repeat {
+        sub: Box<Program>,
+        min: u32,
+        max: Option<u32>,
+    },
+    /// Matches nothing (an empty class).
+    Fail,
+}
+
+/// How the walk picks repetition counts and alternatives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stretch {
+    Random,
+    /// Minimum repetitions: the shortest strings.
+    Shortest,
+    /// Many repetitions: long strings.
+    Longest,
+}
+
+#[derive(Clone, Debug)]
+pub struct RegexGen {
+    pub program: Program,
+    /// `^` starts every match: nothing may be prepended.
+    pub anchored_start: bool,
+    /// `$` ends every match: nothing may be appended.
+    pub anchored_end: bool,
+    /// Lookarounds were dropped: results need checking.
+    pub approximate: bool,
+}
+
+impl RegexGen {
+    /// Build the generator for a pattern `regress` accepted (`unicode`: with the `u` flag).
+    pub fn build(pattern: &str, unicode: bool) -> Result<RegexGen, String> {
+        let translation = super::ecma::translate(pattern, unicode)?;
+        let hir = regex_syntax::ParserBuilder::new()
+            .nest_limit(200)
+            .build()
+            .parse(&translation.text)
+            .map_err(|e| e.to_string().lines().last().unwrap_or("unsupported").trim().to_string())?;
+        let props = hir.properties();
+        Ok(RegexGen {
+            anchored_start: props.look_set_prefix().contains(Look::Start),
+            anchored_end: props.look_set_suffix().contains(Look::End),
+            program: lower(&hir),
+            approximate: translation.approximate,
+        })
+    }
+
+    /// Append one candidate match to `out`. False when the program cannot match anything.
+    pub fn generate(&self, rng: &mut Rng, stretch: Stretch, out: &mut String) -> bool {
+        walk(&self.program, rng, stretch, out)
+    }
+}
+
+fn lower(hir: &Hir) -> Program {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Program::Empty,
+        HirKind::Literal(lit) => Program::Literal(String::from_utf8_lossy(&lit.0).into()),
+        HirKind::Class(Class::Unicode(cls)) => {
+            let ranges: Vec<(char, char)> = cls.ranges().iter().map(|r| (r.start(), r.end())).collect();
+            class(ranges)
+        }
+        HirKind::Class(Class::Bytes(cls)) => {
+            let ranges: Vec<(char, char)> = cls
+                .ranges()
+                .iter()
+                .filter(|r| r.start() < 0x80)
+                .map(|r| (r.start() as char, r.end().min(0x7F) as char))
+                .collect();
+            class(ranges)
+        }
+        HirKind::Repetition(rep) => Program::Repeat { sub: Box::new(lower(&rep.sub)), min: rep.min, max: rep.max },
+        HirKind::Capture(cap) => lower(&cap.sub),
+        HirKind::Concat(items) => Program::Concat(items.iter().map(lower).collect()),
+        HirKind::Alternation(items) => Program::Alt(items.iter().map(lower).collect()),
+    }
+}
+
+fn class(ranges: Vec<(char, char)>) -> Program {
+    if ranges.is_empty() {
+        return Program::Fail;
+    }
+    let ascii: Vec<(char, char)> = ranges
+        .iter()
+        .filter_map(|&(lo, hi)| {
+            let lo = lo.max(' ');
+            let hi = hi.min('~');
+            (lo <= hi).then_some((lo, hi))
+        })
+        .collect();
+    Program::Class { ranges: ranges.into(), ascii: ascii.into() }
+}
+
+fn walk(p: &Program, rng: &mut Rng, stretch: Stretch, out: &mut String) -> bool {
+    match p {
+        Program::Empty => true,
+        Program::Fail => false,
+        Program::Literal(s) => {
+            out.push_str(s);
+            true
+        }
+        Program::Class { ranges, ascii } => {
+            let pool: &[(char, char)] =
+                if !ascii.is_empty() && (ascii.len() == ranges.len() || rng.chance(0.9)) { ascii } else { ranges };
+            out.push(pick_char(pool, rng));
+            true
+        }
+        Program::Concat(items) => items.iter().all(|item| walk(item, rng, stretch, out)),
+        Program::Alt(items) => {
+            let i = match stretch {
+                Stretch::Random => rng.index(items.len()),
+                Stretch::Shortest => 0,
+                Stretch::Longest => items.len() - 1,
+            };
+            walk(&items[i], rng, stretch, out)
+        }
+        Program::Repeat { sub, min, max } => {
+            let cap = max.unwrap_or(min.saturating_add(UNBOUNDED_EXTRA)).min(min.saturating_add(64));
+            let count = match stretch {
+                Stretch::Shortest => *min,
+                Stretch::Longest => cap,
+                Stretch::Random => {
+                    // Favour short repetitions: most real values are short.
+                    let soft = cap.min(min.saturating_add(6));
+                    if rng.chance(0.8) {
+                        rng.range_u64(*min as u64, soft as u64) as u32
+                    } else {
+                        rng.range_u64(*min as u64, cap as u64) as u32
+                    }
+                }
+            };
+            (0..count).all(|_| walk(sub, rng, stretch, out))
+        }
+    }
+}
+
+/// A character from the ranges: ranges are weighted by size, each range capped to its first 256 code points so
+/// that huge negated classes yield familiar characters.
+fn pick_char(ranges: &[(char, char)], rng: &mut Rng) -> char {
+    let width = |&(lo, hi): &(char, char)| ((hi as u32 - lo as u32) + 1).min(256) as u64;
+    let total: u64 = ranges.iter().map(width).sum();
+    let mut n = rng.below(total);
+    for r in ranges {
+        let w = width(r);
+        if n < w {
+            return char::from_u32(r.0 as u32 + n as u32).unwrap_or(r.0);
+        }
+        n -= w;
+    }
+    ranges[0].0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pattern: &str) {
+        let gen = RegexGen::build(pattern, false).unwrap();
+        let re = regress::Regex::new(pattern).unwrap();
+        let mut rng = Rng::new(3);
+        for stretch in [Stretch::Random, Stretch::Shortest, Stretch::Longest] {
+            for _ in 0..50 {
+                let mut s = String::new();
+                assert!(gen.generate(&mut rng, stretch, &mut s));
+                assert!(re.find(&s).is_some(), "{pattern} generated {s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn generated_strings_match() {
+        for p in [
+            r"^[A-Z]{3}-\d{4}$",
+            r"^\d+(\.\d{1,2})?$",
+            r"^(foo|bar|baz)_[a-z0-9]*$",
+            r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
+            r"^\+?[1-9]\d{1,14}$",
+            r"^[\w\-\.]+$",
+            r"^.{3,5}$",
+            r"^\S+$",
+            r"^[a-f0-9]{8}-[a-f0-9]{4}$",
+            r"^\u00e9+$",
+        ] {
+            check(p);
+        }
+    }
+
+    #[test]
+    fn anchors_are_detected() {
+        let g = RegexGen::build(r"^abc$", false).unwrap();
+        assert!(g.anchored_start && g.anchored_end);
+        let g = RegexGen::build(r"abc", false).unwrap();
+        assert!(!g.anchored_start && !g.anchored_end);
+    }
+
+    #[test]
+    fn empty_class_cannot_generate() {
+        let g = RegexGen::build(r"^[]$", false).unwrap();
+        assert!(!g.generate(&mut Rng::new(1), Stretch::Random, &mut String::new()));
+    }
+}
