@@ -14,6 +14,7 @@ pub mod pattern;
 mod post;
 pub mod regex_gen;
 pub mod testing;
+pub mod types;
 mod warnings;
 
 pub use format::Format;

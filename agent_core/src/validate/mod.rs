@@ -7,7 +7,19 @@
 //! Conventions: `required`, `minProperties`, `dependentRequired` are reported at the object; `additionalProperties`
 //! and `propertyNames` at the offending property; a failed `anyOf`/`oneOf` is one violation at the instance.
 
+/// Record a violation (collect mode) or return `false` at once (check mode). Used by `engine` and `containers`.
+macro_rules! fail {
+    ($C:ident, $ok:ident, $out:expr, $kw:expr, $node:expr, $path:expr, $($msg:tt)+) => {{
+        if !$C {
+            return false;
+        }
+        $ok = false;
+        record($out, $kw, $node, $path, format!($($msg)+));
+    }};
+}
+
 mod applicators;
+mod containers;
 mod engine;
 pub mod equality;
 pub mod format;
