@@ -163,6 +163,24 @@ pub fn array(
     push: &mut impl FnMut(Label, Vec<Op>),
 ) {
     let Some(rules) = &n.array else { return };
+    // `items: false` after a tuple: one item too many.
+    let closed = rules.items.is_some_and(|i| gen.c.node(i).is_false());
+    if closed {
+        let full = if items.len() >= rules.prefix.len() {
+            Some(items.to_vec())
+        } else {
+            extend(gen, &place.nodes, items, rules.prefix.len(), rules.unique)
+        };
+        if let Some(mut longer) = full {
+            let index = longer.len();
+            longer.push(Value::from("extra"));
+            let desc = format!("an item after the {} allowed", plural(rules.prefix.len() as u64, "item"));
+            push(
+                label(n, rules.items_keyword, &format!("{at}/{index}"), false, desc),
+                vec![Op::Replace(Value::Array(longer))],
+            );
+        }
+    }
     if let Some(min) = rules.min_items.filter(|m| *m >= 1 && *m as usize <= items.len()) {
         let short = items[..min as usize - 1].to_vec();
         push(
