@@ -20,7 +20,11 @@ const MAX_PLACES: usize = 200;
 const MAX_BUILT: u64 = 4096;
 
 pub fn boundaries(c: &Compiled, id: NodeId, opts: GenOptions, rng: &mut Rng, limit: usize) -> Vec<Labelled> {
-    let Some(base) = super::positive_with(c, id, opts, rng, 20) else { return Vec::new() };
+    let Some(base) =
+        super::generate_checked(c, id, opts, rng, 20, true).or_else(|| super::positive_with(c, id, opts, rng, 20))
+    else {
+        return Vec::new();
+    };
     let places = places(c, id, &base, MAX_PLACES);
     let mut gen = Generator::new(c, rng, opts);
     let mut out: Vec<Labelled> = Vec::new();

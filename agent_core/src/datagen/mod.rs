@@ -89,7 +89,23 @@ pub fn positive(c: &Compiled, id: SchemaId, opts: GenOptions, rng: &mut Rng) -> 
 
 /// [`positive`] with an explicit number of draws.
 pub fn positive_with(c: &Compiled, id: SchemaId, opts: GenOptions, rng: &mut Rng, attempts: usize) -> Option<Value> {
+    generate_checked(c, id, opts, rng, attempts, false)
+}
+
+/// A checked positive; `rich` builds the fullest value (the base that negatives and boundaries edit).
+fn generate_checked(
+    c: &Compiled,
+    id: SchemaId,
+    opts: GenOptions,
+    rng: &mut Rng,
+    attempts: usize,
+    rich: bool,
+) -> Option<Value> {
+    if id as usize >= c.nodes.len() {
+        return None;
+    }
     let mut gen = positive::Generator::new(c, rng, opts);
+    gen.rich = rich;
     for _ in 0..attempts {
         gen.reset_budget();
         if let Some(v) = gen.value(&[id], 0) {

@@ -29,11 +29,16 @@ pub struct Candidate {
 
 pub fn negatives(c: &Compiled, id: NodeId, opts: GenOptions, rng: &mut Rng, limit: usize) -> Vec<Labelled> {
     let mut out: Vec<Labelled> = Vec::new();
-    for _ in 0..MAX_BASES {
+    for round in 0..MAX_BASES {
         if out.len() >= limit {
             break;
         }
-        let Some(base) = super::positive_with(c, id, opts, rng, 20) else { break };
+        // The first base is as full as possible; later ones vary.
+        let Some(base) = super::generate_checked(c, id, opts, rng, 20, round == 0)
+            .or_else(|| super::positive_with(c, id, opts, rng, 20))
+        else {
+            break;
+        };
         let places = places(c, id, &base, MAX_PLACES);
         let mut gen = Generator::new(c, rng, opts);
         let per_place: Vec<Vec<Candidate>> =

@@ -19,12 +19,15 @@ pub struct Generator<'c, 'r> {
     pub c: &'c Compiled,
     pub rng: &'r mut Rng,
     pub opts: GenOptions,
+    /// Build bases for negatives and boundaries: every optional property, non-empty arrays, no optional null, so
+    /// that as many places as possible exist to break.
+    pub rich: bool,
     budget: u32,
 }
 
 impl<'c, 'r> Generator<'c, 'r> {
     pub fn new(c: &'c Compiled, rng: &'r mut Rng, opts: GenOptions) -> Self {
-        Generator { c, rng, opts, budget: BUDGET }
+        Generator { c, rng, opts, rich: false, budget: BUDGET }
     }
 
     pub fn reset_budget(&mut self) {
@@ -62,7 +65,7 @@ impl<'c, 'r> Generator<'c, 'r> {
         if let Some(v) = self.literal(nodes) {
             return v;
         }
-        if !minimal && self.rng.chance(0.08) {
+        if !minimal && !self.rich && self.rng.chance(0.08) {
             if let Some(v) = self.example(nodes) {
                 return Some(v);
             }
@@ -70,7 +73,12 @@ impl<'c, 'r> Generator<'c, 'r> {
         let null_ok = self.valid_for_all(nodes, &Value::Null);
         let types = self.candidate_types(nodes);
         let non_null = types.without(TypeSet::NULL);
-        if null_ok && (non_null.is_empty() || self.rng.chance(if minimal { 0.5 } else { 0.05 })) {
+        let p_null = match (minimal, self.rich) {
+            (true, _) => 0.5,
+            (false, true) => 0.0,
+            (false, false) => 0.05,
+        };
+        if null_ok && (non_null.is_empty() || self.rng.chance(p_null)) {
             return Some(Value::Null);
         }
         let t = self.pick_type(non_null, minimal)?;
@@ -181,7 +189,11 @@ impl<'c, 'r> Generator<'c, 'r> {
         if max.is_some_and(|m| m < min) {
             return None;
         }
-        let extra = if minimal { 0 } else { self.rng.range_u64(0, 3) };
+        let extra = match (minimal, self.rich) {
+            (true, _) => 0,
+            (false, true) => u64::from(min == 0),
+            (false, false) => self.rng.range_u64(0, 3),
+        };
         let len = max.map_or(min + extra, |m| (min + extra).min(m)).min(min.max(64));
         let mut items: Vec<Value> = Vec::with_capacity(len as usize);
         for i in 0..len as usize {
@@ -250,7 +262,11 @@ impl<'c, 'r> Generator<'c, 'r> {
             })
         };
         let mut chosen: Vec<&str> = required.iter().copied().filter(|r| !hidden(r)).collect();
-        let p_optional = if minimal { 0.0 } else { 0.5 };
+        let p_optional = match (minimal, self.rich) {
+            (true, _) => 0.0,
+            (false, true) => 1.0,
+            (false, false) => 0.5,
+        };
         for name in &names {
             if chosen.len() as u64 >= max_props {
                 break;

@@ -371,3 +371,19 @@ fn boundary_positives_sit_on_bounds() {
     assert_eq!(at("maxItems", "/a").unwrap()["a"].as_array().unwrap().len(), 3);
     assert_eq!(at("minItems", "/a").unwrap()["a"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn negatives_reach_every_optional_property() {
+    let props: serde_json::Map<String, Value> =
+        (0..10).map(|i| (format!("p{i}"), json!({"type": "integer"}))).collect();
+    let c = compile_one(Dialect::Oas31, json!({"type": "object", "properties": props}));
+    let negs = negatives(&c, 0, GenOptions::default(), &mut Rng::new(1), 100);
+    for i in 0..10 {
+        let at = format!("/p{i}");
+        assert!(
+            negs.iter().any(|n| n.label.keyword == "type" && n.label.instance_pointer == at),
+            "no type negative at {at}"
+        );
+    }
+    assert!(positive(&c, 1000, GenOptions::default(), &mut Rng::new(1)).is_none());
+}

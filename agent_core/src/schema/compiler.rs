@@ -159,7 +159,15 @@ impl<'a> Compiler<'a> {
     fn scalar_keywords(&mut self, map: &Map<String, Value>, pointer: &str, node: &mut Node) -> Result<()> {
         let legacy = self.dialect.is_legacy();
         if let Some(t) = map.get("type") {
-            node.types = Some(parse_type(t));
+            let (types, unknown) = parse_type(t);
+            node.types = Some(types);
+            if let Some(name) = unknown {
+                self.warnings.push(
+                    ErrorCode::SpecSchemaUnsupported,
+                    format!("type {} is not a JSON Schema type; the value's type is not checked", snippet(&name)),
+                    format!("{pointer}/type"),
+                );
+            }
         }
         let flag = |key: &str| map.get(key).and_then(Value::as_bool).unwrap_or(false);
         if legacy {
@@ -268,24 +276,21 @@ impl<'a> Compiler<'a> {
     }
 }
 
-fn parse_type(value: &Value) -> TypeSet {
-    match value {
-        Value::String(name) => type_name(name),
-        Value::Array(names) => {
-            let mut set = TypeSet::EMPTY;
-            for name in names.iter().filter_map(Value::as_str) {
-                set = set.union(type_name(name));
-            }
-            set
-        }
-        _ => TypeSet::ALL,
-    }
-}
-
-/// A type name; Swagger 2.0 `file` is a string (the upload's content), unknown names constrain nothing.
-fn type_name(name: &str) -> TypeSet {
-    match name {
+/// The type set, and the first unknown type name (which constrains nothing).
+fn parse_type(value: &Value) -> (TypeSet, Option<String>) {
+    let mut unknown = None;
+    let mut one = |name: &str| match name {
+        // Swagger 2.0 `file` is a string (the upload's content).
         "file" => TypeSet::STRING,
-        other => TypeSet::from_name(other).unwrap_or(TypeSet::ALL),
-    }
+        other => TypeSet::from_name(other).unwrap_or_else(|| {
+            unknown.get_or_insert_with(|| other.to_string());
+            TypeSet::ALL
+        }),
+    };
+    let set = match value {
+        Value::String(name) => one(name),
+        Value::Array(names) => names.iter().filter_map(Value::as_str).fold(TypeSet::EMPTY, |set, n| set.union(one(n))),
+        _ => TypeSet::ALL,
+    };
+    (set, unknown)
 }

@@ -69,7 +69,8 @@ pub fn costs(nodes: &[Node]) -> Vec<u32> {
     let mut cost = vec![INFINITE; nodes.len()];
     for _round in 0..256 {
         let mut changed = false;
-        for id in 0..nodes.len() {
+        // Inline sub-schemas have larger ids than their parents: children first converges in fewer rounds.
+        for id in (0..nodes.len()).rev() {
             let c = node_cost(nodes, &cost, id);
             if c < cost[id] {
                 cost[id] = c;

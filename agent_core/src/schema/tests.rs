@@ -229,3 +229,12 @@ fn pointers_escape_property_names() {
     let p = c.node(0).object.as_ref().unwrap().properties[0].node;
     assert_eq!(&*c.node(p).pointer, "#/components/schemas/S/properties/a~1b~0c");
 }
+
+#[test]
+fn unknown_type_names_warn_and_constrain_nothing() {
+    let (c, warnings) = compile_warn(Dialect::Oas30, json!({"S": {"type": "int"}, "F": {"type": "file"}}));
+    assert_eq!(c.node(0).types, Some(TypeSet::ALL));
+    assert_eq!(c.node(1).types, Some(TypeSet::STRING));
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].pointer, "#/components/schemas/S/type");
+}

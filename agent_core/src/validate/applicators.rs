@@ -36,25 +36,29 @@ impl Validator<'_> {
             );
         }
         if !n.one_of.is_empty() {
-            let mut matched: Vec<usize> = Vec::new();
+            // The first two matching alternatives (a third does not change the verdict).
+            let mut matched: [Option<usize>; 2] = [None, None];
             for (i, &m) in n.one_of.iter().enumerate() {
                 if self.node::<false>(m, v, path, depth + 1, &mut scratch) {
-                    matched.push(i);
-                    if matched.len() > 1 {
+                    if matched[0].is_none() {
+                        matched[0] = Some(i);
+                    } else {
+                        matched[1] = Some(i);
                         break;
                     }
                 }
             }
-            if matched.len() != 1 {
+            if matched[0].is_none() || matched[1].is_some() {
                 if !C {
                     return false;
                 }
                 ok = false;
-                let message = if matched.is_empty() {
-                    let detail = self.explain(n, &n.one_of, v, path, depth);
-                    format!("matches none of the {} oneOf alternatives{detail}", n.one_of.len())
-                } else {
-                    format!("matches more than one oneOf alternative ({} and {})", matched[0], matched[1])
+                let message = match matched {
+                    [Some(a), Some(b)] => format!("matches more than one oneOf alternative ({a} and {b})"),
+                    _ => {
+                        let detail = self.explain(n, &n.one_of, v, path, depth);
+                        format!("matches none of the {} oneOf alternatives{detail}", n.one_of.len())
+                    }
                 };
                 self.push(out, "oneOf", n, path, message);
             }

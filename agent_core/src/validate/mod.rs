@@ -46,7 +46,7 @@ pub enum Direction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// The JSON Schema keyword that failed ("type", "required", "pattern", ...; "json" for unparseable bytes,
-    /// "depth" for runaway nesting, "false" for a `false` schema).
+    /// "depth" for runaway nesting, "false" for a `false` schema, "schema" for an unknown schema id).
     pub keyword: &'static str,
     /// RFC 6901 pointer into the instance ("" is the root).
     pub instance_pointer: String,
@@ -57,6 +57,9 @@ pub struct Violation {
 
 /// Every violation of `instance` against node `id` (a store entry id or any node id).
 pub fn validate(c: &Compiled, id: SchemaId, instance: &Value, direction: Direction) -> Vec<Violation> {
+    if id as usize >= c.nodes.len() {
+        return vec![unknown_schema(id)];
+    }
     let mut out = Vec::new();
     engine::Validator { c, direction }.node::<true>(id, instance, &engine::Path::ROOT, 0, &mut out);
     out
@@ -64,11 +67,17 @@ pub fn validate(c: &Compiled, id: SchemaId, instance: &Value, direction: Directi
 
 /// Whether `instance` is valid (stops at the first violation).
 pub fn is_valid(c: &Compiled, id: SchemaId, instance: &Value, direction: Direction) -> bool {
+    if id as usize >= c.nodes.len() {
+        return false;
+    }
     engine::Validator { c, direction }.is_valid(id, instance)
 }
 
 /// Parse `bytes` as JSON and validate it; bytes that are not JSON give a single "json" violation.
 pub fn validate_json_bytes(c: &Compiled, id: SchemaId, bytes: &[u8], direction: Direction) -> Vec<Violation> {
+    if id as usize >= c.nodes.len() {
+        return vec![unknown_schema(id)];
+    }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(value) => validate(c, id, &value, direction),
         Err(e) => vec![Violation {
@@ -77,6 +86,16 @@ pub fn validate_json_bytes(c: &Compiled, id: SchemaId, bytes: &[u8], direction: 
             schema_pointer: c.node(id).pointer.to_string(),
             message: format!("the body is not JSON: {e}"),
         }],
+    }
+}
+
+/// A schema id that `c` does not hold (a caller bug, reported rather than panicking).
+fn unknown_schema(id: SchemaId) -> Violation {
+    Violation {
+        keyword: "schema",
+        instance_pointer: String::new(),
+        schema_pointer: String::new(),
+        message: format!("schema {id} does not exist"),
     }
 }
 

@@ -275,3 +275,11 @@ fn json_bytes() {
     assert_eq!(v[0].keyword, "json");
     assert_eq!(validate_json_bytes(&c, 0, b"[]", Direction::Response)[0].keyword, "type");
 }
+
+#[test]
+fn unknown_schema_ids_are_reported_not_panicked() {
+    let c = compile_one(Dialect::Oas30, json!({"type": "string"}));
+    assert_eq!(validate(&c, 99, &json!("x"), Direction::Request)[0].keyword, "schema");
+    assert!(!is_valid(&c, 99, &json!("x"), Direction::Request));
+    assert_eq!(validate_json_bytes(&c, 99, b"1", Direction::Request)[0].keyword, "schema");
+}
