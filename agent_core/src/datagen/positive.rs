@@ -41,36 +41,44 @@ impl<'c, 'r> Generator<'c, 'r> {
         }
         let minimal = depth >= SOFT_DEPTH || self.budget == 0;
         self.budget = self.budget.saturating_sub(1);
-        for _attempt in 0..4 {
-            let conj = conjuncts::expand(self.c, roots, self.rng, minimal)?;
-            let Some(v) = self.build(&conj, depth, minimal) else {
+        let rich = self.rich;
+        let mut found = None;
+        for attempt in 0..4 {
+            // Later attempts build fuller objects: more members make overlapping oneOf alternatives distinguishable.
+            self.rich = rich || attempt >= 2;
+            let Some(conj) = conjuncts::expand(self.c, roots, self.rng, minimal) else { break };
+            let Some(v) = self.build(roots, &conj, depth, minimal) else {
                 if conj.needs_check {
                     continue;
                 }
-                return None;
+                break;
             };
-            if !conj.needs_check || conj.nodes.iter().all(|&n| is_valid(self.c, n, &v, self.opts.direction)) {
-                return Some(v);
+            if !conj.needs_check || self.valid_for_all(roots, &v) {
+                found = Some(v);
+                break;
             }
         }
-        None
+        self.rich = rich;
+        found
     }
 
     fn valid_for_all(&self, nodes: &[NodeId], v: &Value) -> bool {
         nodes.iter().all(|&n| is_valid(self.c, n, v, self.opts.direction))
     }
 
-    fn build(&mut self, conj: &Conj, depth: u32, minimal: bool) -> Option<Value> {
+    /// A value for the expanded set `conj` of `roots`. Literal values (enum, const, examples, null) are checked
+    /// against the roots themselves, so that a value allowed through any alternative is found.
+    fn build(&mut self, roots: &[NodeId], conj: &Conj, depth: u32, minimal: bool) -> Option<Value> {
         let nodes = &conj.nodes[..];
-        if let Some(v) = self.literal(nodes) {
+        if let Some(v) = self.literal(roots, nodes) {
             return v;
         }
         if !minimal && !self.rich && self.rng.chance(0.08) {
-            if let Some(v) = self.example(nodes) {
+            if let Some(v) = self.example(roots, nodes) {
                 return Some(v);
             }
         }
-        let null_ok = self.valid_for_all(nodes, &Value::Null);
+        let null_ok = self.valid_for_all(roots, &Value::Null);
         let types = self.candidate_types(nodes);
         let non_null = types.without(TypeSet::NULL);
         let p_null = match (minimal, self.rich) {
@@ -91,31 +99,41 @@ impl<'c, 'r> Generator<'c, 'r> {
             _ => self.object(nodes, depth, minimal)?,
         };
         if let Value::Object(map) = &mut v {
+            // The discriminator value of the chosen branch, unless the property's own schema rules it out (specs
+            // whose mapping keys differ from the property's enum): then the generated value stands.
             for (prop, key) in &conj.forced {
-                map.insert(prop.to_string(), key.clone());
+                let fits = conjuncts::property_schemas(self.c, nodes, prop)
+                    .is_ok_and(|schemas| schemas.iter().all(|&s| is_valid(self.c, s, key, self.opts.direction)));
+                if fits {
+                    map.insert(prop.to_string(), key.clone());
+                }
             }
         }
         Some(v)
     }
 
-    /// `const`/`enum`: a listed value valid for the whole set. `Some(None)`: none is.
-    fn literal(&mut self, nodes: &[NodeId]) -> Option<Option<Value>> {
-        let listed: &[Value] = nodes.iter().find_map(|&id| {
-            let n = self.c.node(id);
+    /// `const`/`enum` anywhere in the set: a listed value valid for the roots. `Some(None)`: none is.
+    fn literal(&mut self, roots: &[NodeId], nodes: &[NodeId]) -> Option<Option<Value>> {
+        let c = self.c;
+        let mut lists = nodes.iter().filter_map(|&id| {
+            let n = c.node(id);
             n.const_value.as_ref().map(std::slice::from_ref).or(n.enum_values.as_deref())
-        })?;
-        let start = self.rng.index(listed.len());
-        for i in 0..listed.len() {
-            let candidate = &listed[(start + i) % listed.len()];
-            if self.valid_for_all(nodes, candidate) {
-                return Some(Some(candidate.clone()));
+        });
+        let first = lists.next()?;
+        for listed in std::iter::once(first).chain(lists) {
+            let start = self.rng.index(listed.len());
+            for i in 0..listed.len() {
+                let candidate = &listed[(start + i) % listed.len()];
+                if self.valid_for_all(roots, candidate) {
+                    return Some(Some(candidate.clone()));
+                }
             }
         }
         Some(None)
     }
 
     /// One of the set's `example`/`examples`/`default` values that is valid.
-    fn example(&mut self, nodes: &[NodeId]) -> Option<Value> {
+    fn example(&mut self, roots: &[NodeId], nodes: &[NodeId]) -> Option<Value> {
         let mut pool: Vec<&Value> = Vec::new();
         for &id in nodes {
             let n = self.c.node(id);
@@ -123,7 +141,7 @@ impl<'c, 'r> Generator<'c, 'r> {
             pool.extend(n.default.iter());
         }
         let v = (*self.rng.pick(&pool)?).clone();
-        self.valid_for_all(nodes, &v).then_some(v)
+        self.valid_for_all(roots, &v).then_some(v)
     }
 
     /// Declared types, or the types implied by the keywords present when nothing is declared.

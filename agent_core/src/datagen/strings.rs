@@ -87,11 +87,19 @@ impl Generator<'_, '_> {
             _ => Stretch::Longest,
         };
         let mut s = String::new();
-        if !gen.generate(self.rng, stretch, &mut s) {
+        let anchored = gen.anchored_start && gen.anchored_end;
+        let made = if (view.min > 0 || view.max.is_some()) && attempt % 4 != 3 {
+            // Lengths constrain the match itself when the pattern is anchored at both ends, else only its maximum.
+            let lo = if anchored { view.min } else { 0 };
+            gen.generate_sized(self.rng, lo, view.max.unwrap_or(u64::MAX), &mut s)
+        } else {
+            gen.generate(self.rng, stretch, &mut s)
+        };
+        if !made {
             return None;
         }
         let len = s.chars().count() as u64;
-        if len < view.min && !(gen.anchored_start && gen.anchored_end) {
+        if len < view.min && !anchored {
             let pad = free_text(self.rng, Target::Text, view.min - len, Some(view.min - len), true);
             if gen.anchored_end {
                 s = pad + &s;

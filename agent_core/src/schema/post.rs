@@ -7,12 +7,17 @@ use crate::model::SchemaStore;
 /// Cost of a schema with no finite value (a `false`, or a recursion that never ends).
 pub const INFINITE: u32 = 1 << 30;
 
-/// `discriminator` without an explicit mapping for a member maps the member's component name to it. A
+/// `discriminator` without an explicit mapping for a member maps the member's component name (or its
+/// `x-ms-discriminator-value`) to it. A
 /// discriminator on a base schema without `oneOf`/`anyOf` (the 2.0 inheritance style) maps the names of the
 /// components that extend the base through `allOf`.
 pub fn implicit_mappings(nodes: &mut [Node], store: &SchemaStore) {
     let entries = store.len();
-    let name = |id: NodeId| store.get(id).and_then(|e| e.name.as_deref());
+    // The value naming a component: Azure's `x-ms-discriminator-value` when given, else the component name.
+    let name = |id: NodeId| {
+        let entry = store.get(id)?;
+        entry.value.get("x-ms-discriminator-value").and_then(|v| v.as_str()).or(entry.name.as_deref())
+    };
     for id in 0..nodes.len() {
         if nodes[id].discriminator.is_none() {
             continue;

@@ -73,6 +73,124 @@ impl RegexGen {
     pub fn generate(&self, rng: &mut Rng, stretch: Stretch, out: &mut String) -> bool {
         walk(&self.program, rng, stretch, out)
     }
+
+    /// Append a candidate match of `lo..=hi` characters, if the program describes strings of such a length.
+    pub fn generate_sized(&self, rng: &mut Rng, lo: u64, hi: u64, out: &mut String) -> bool {
+        let (min, max) = bounds(&self.program);
+        if lo > hi || min > hi || max.is_some_and(|m| m < lo) {
+            return false;
+        }
+        sized(&self.program, rng, lo.max(min), hi, out).is_some_and(|n| n >= lo && n <= hi)
+    }
+}
+
+/// Length bounds, in characters, of the strings a program describes (`None`: unbounded).
+fn bounds(p: &Program) -> (u64, Option<u64>) {
+    match p {
+        Program::Empty => (0, Some(0)),
+        Program::Fail => (u64::MAX, Some(0)),
+        Program::Literal(s) => {
+            let n = s.chars().count() as u64;
+            (n, Some(n))
+        }
+        Program::Class { .. } => (1, Some(1)),
+        Program::Concat(items) => items
+            .iter()
+            .map(bounds)
+            .fold((0, Some(0)), |(a, b), (c, d)| (a.saturating_add(c), b.zip(d).map(|(b, d)| b.saturating_add(d)))),
+        Program::Alt(items) => {
+            let all: Vec<(u64, Option<u64>)> = items.iter().map(bounds).filter(|(min, _)| *min != u64::MAX).collect();
+            let min = all.iter().map(|b| b.0).min().unwrap_or(u64::MAX);
+            let max = all.iter().try_fold(0u64, |acc, b| b.1.map(|m| acc.max(m)));
+            (min, if all.is_empty() { Some(0) } else { max })
+        }
+        Program::Repeat { sub, min, max } => {
+            let (smin, smax) = bounds(sub);
+            if smin == u64::MAX {
+                return if *min == 0 { (0, Some(0)) } else { (u64::MAX, Some(0)) };
+            }
+            let lo = smin.saturating_mul(*min as u64);
+            let hi = match (max, smax) {
+                (_, Some(0)) => Some(0),
+                (Some(m), Some(sm)) => Some(sm.saturating_mul(*m as u64)),
+                _ => None,
+            };
+            (lo, hi)
+        }
+    }
+}
+
+/// Generate within `lo..=hi` characters; returns the number of characters written.
+fn sized(p: &Program, rng: &mut Rng, lo: u64, hi: u64, out: &mut String) -> Option<u64> {
+    match p {
+        Program::Empty => Some(0),
+        Program::Fail => None,
+        Program::Literal(s) => {
+            out.push_str(s);
+            Some(s.chars().count() as u64)
+        }
+        Program::Class { .. } => walk(p, rng, Stretch::Random, out).then_some(1),
+        Program::Concat(items) => {
+            let b: Vec<(u64, Option<u64>)> = items.iter().map(bounds).collect();
+            let mut written = 0u64;
+            for (i, item) in items.iter().enumerate() {
+                let rest_min: u64 = b[i + 1..].iter().map(|x| x.0).fold(0, u64::saturating_add);
+                let rest_max: Option<u64> =
+                    b[i + 1..].iter().try_fold(0u64, |acc, x| x.1.map(|m| acc.saturating_add(m)));
+                let want_lo = lo.saturating_sub(written).saturating_sub(rest_max.unwrap_or(u64::MAX)).max(b[i].0);
+                let want_hi = hi.saturating_sub(written).saturating_sub(rest_min).min(b[i].1.unwrap_or(u64::MAX));
+                if want_lo > want_hi {
+                    return None;
+                }
+                written += sized(item, rng, want_lo, want_hi, out)?;
+            }
+            Some(written)
+        }
+        Program::Alt(items) => {
+            let fitting: Vec<&Program> = items
+                .iter()
+                .filter(|item| {
+                    let (min, max) = bounds(item);
+                    min <= hi && max.map_or(true, |m| m >= lo)
+                })
+                .collect();
+            let item = fitting.get(rng.index(fitting.len()))?;
+            let (min, _) = bounds(item);
+            sized(item, rng, lo.max(min), hi, out)
+        }
+        Program::Repeat { sub, min, max } => {
+            let (smin, smax) = bounds(sub);
+            // Counts whose total length can land in lo..=hi.
+            let mut k_lo = *min as u64;
+            match smax {
+                Some(sm) if sm > 0 => k_lo = k_lo.max(lo.div_ceil(sm)),
+                None if lo > 0 => k_lo = k_lo.max(1),
+                _ => {}
+            }
+            let mut k_hi = max.map_or(u64::MAX, u64::from);
+            if let Some(fit) = hi.checked_div(smin) {
+                k_hi = k_hi.min(fit);
+            }
+            k_hi = k_hi.min(k_lo.saturating_add(if hi == u64::MAX { UNBOUNDED_EXTRA as u64 } else { 64 }));
+            if k_lo > k_hi {
+                return None;
+            }
+            let k = rng.range_u64(k_lo, k_hi);
+            let mut written = 0u64;
+            for i in 0..k {
+                let left = k - i - 1;
+                let rest_min = smin.saturating_mul(left);
+                let rest_max = if left == 0 { Some(0) } else { smax.map(|m| m.saturating_mul(left)) };
+                let want_lo = lo.saturating_sub(written).saturating_sub(rest_max.unwrap_or(u64::MAX)).max(smin);
+                let want_hi = hi.saturating_sub(written).saturating_sub(rest_min).min(smax.unwrap_or(u64::MAX));
+                if want_lo > want_hi {
+                    return None;
+                }
+                written += sized(sub, rng, want_lo, want_hi, out)?;
+            }
+            Some(written)
+        }
+    }
 }
 
 fn lower(hir: &Hir) -> Program {
@@ -214,6 +332,29 @@ mod tests {
         assert!(g.anchored_start && g.anchored_end);
         let g = RegexGen::build(r"abc", false).unwrap();
         assert!(!g.anchored_start && !g.anchored_end);
+    }
+
+    #[test]
+    fn sized_generation_hits_the_lengths() {
+        let mut rng = Rng::new(4);
+        for (pattern, lo, hi) in [
+            (r"^[0-9a-fA-F]+$", 40, 40),
+            (r"^[a-z]+(-[a-z]+)*$", 10, 12),
+            (r"^\d{3}(\d{2})?$", 5, 5),
+            (r"^(ab|c)+$", 7, 7),
+            (r"^x*$", 0, 0),
+        ] {
+            let gen = RegexGen::build(pattern, false).unwrap();
+            let re = regress::Regex::new(pattern).unwrap();
+            for _ in 0..50 {
+                let mut s = String::new();
+                assert!(gen.generate_sized(&mut rng, lo, hi, &mut s), "{pattern} {lo}..={hi}");
+                let n = s.chars().count() as u64;
+                assert!(n >= lo && n <= hi && re.find(&s).is_some(), "{pattern} {lo}..={hi}: {s:?}");
+            }
+        }
+        let gen = RegexGen::build(r"^\d{3}$", false).unwrap();
+        assert!(!gen.generate_sized(&mut rng, 4, 10, &mut String::new()));
     }
 
     #[test]
