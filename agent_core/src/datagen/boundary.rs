@@ -2,10 +2,10 @@
 //! an exclusive bound, strings of exactly `minLength`/`maxLength` code points, arrays of exactly
 //! `minItems`/`maxItems` items, the ends of the `int32`/`int64` ranges). Each is checked to be valid.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::breakers::{extend, plural};
-use super::conjuncts::declared_types;
+use super::conjuncts::{declared_types, property_schemas};
 use super::mutate::{apply, Op};
 use super::numbers::{div_ceil, div_floor, int_lower, int_upper, round_to_step};
 use super::positive::Generator;
@@ -146,10 +146,55 @@ fn candidates(gen: &mut Generator, place: &Place) -> Vec<(Label, Vec<Op>)> {
                     }
                 }
             }
+            Value::Object(map) => {
+                let Some(rules) = &n.object else { continue };
+                for (count, kw) in [(rules.min_properties, "minProperties"), (rules.max_properties, "maxProperties")] {
+                    let Some(count) = count.filter(|c| *c <= 1000) else { continue };
+                    if let Some(sized) = sized_object(gen, &place.nodes, map, count as usize) {
+                        let desc = format!("exactly {} ({kw})", plural(count, "property"));
+                        out.push((label(n, kw, place, desc), vec![Op::Replace(Value::Object(sized))]));
+                    }
+                }
+            }
             _ => {}
         }
     }
     out
+}
+
+/// `map` with exactly `count` members: optional members dropped, or declared (then extra) members added.
+fn sized_object(
+    gen: &mut Generator,
+    nodes: &[NodeId],
+    map: &Map<String, Value>,
+    count: usize,
+) -> Option<Map<String, Value>> {
+    let c = gen.c;
+    let objects: Vec<&crate::schema::ObjRules> = nodes.iter().filter_map(|&id| c.node(id).object.as_deref()).collect();
+    let required = |k: &str| objects.iter().any(|o| o.required.iter().any(|r| &**r == k));
+    let mut out = map.clone();
+    let optional: Vec<String> = map.keys().filter(|k| !required(k)).cloned().collect();
+    for k in optional.iter().rev() {
+        if out.len() <= count {
+            break;
+        }
+        out.shift_remove(k);
+    }
+    let declared: Vec<Box<str>> = objects.iter().flat_map(|o| o.properties.iter().map(|p| p.name.clone())).collect();
+    let extras = (1..=count).map(|i| format!("extra_{i}").into_boxed_str());
+    for name in declared.into_iter().chain(extras) {
+        if out.len() >= count {
+            break;
+        }
+        if out.contains_key(&*name) {
+            continue;
+        }
+        let Ok(schemas) = property_schemas(c, nodes, &name) else { continue };
+        if let Some(v) = gen.value(&schemas, 1) {
+            out.insert(name.to_string(), v);
+        }
+    }
+    (out.len() == count).then_some(out)
 }
 
 /// Strings of exactly `len` code points: the base cut or padded, then generated ones of that length.

@@ -370,6 +370,18 @@ fn boundary_positives_sit_on_bounds() {
     assert_eq!(at("maxLength", "/s").unwrap()["s"].as_str().unwrap().len(), 4);
     assert_eq!(at("maxItems", "/a").unwrap()["a"].as_array().unwrap().len(), 3);
     assert_eq!(at("minItems", "/a").unwrap()["a"].as_array().unwrap().len(), 1);
+    let c = compile_one(
+        Dialect::Oas31,
+        json!({"type": "object", "required": ["a"], "minProperties": 2, "maxProperties": 4,
+               "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}, "c": {"type": "string"}}}),
+    );
+    let b = boundaries(&c, 0, GenOptions::default(), &mut Rng::new(1), 50);
+    let count = |kw: &str| b.iter().find(|l| l.label.keyword == kw).map(|l| l.value.as_object().unwrap().len());
+    assert_eq!(count("minProperties"), Some(2));
+    assert_eq!(count("maxProperties"), Some(4));
+    for l in &b {
+        assert!(validate(&c, 0, &l.value, Direction::Request).is_empty(), "{}", l.value);
+    }
 }
 
 #[test]

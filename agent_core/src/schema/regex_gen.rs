@@ -1,4 +1,4 @@
-//! String generation from a pattern: the ECMA pattern is translated (see [`super::ecma`]), parsed by
+//! String generation from a pattern: the ECMA pattern is translated (see `schema::ecma`), parsed by
 //! `regex-syntax`, and its HIR turned into a small [`Program`] that a seeded walk expands into a matching string.
 //! Unbounded repetitions are bounded; assertions (`\b`, anchors) are ignored by the walk and the result is checked
 //! against the real pattern by the caller.
