@@ -136,7 +136,14 @@ impl Compiler<'_> {
             let mut list = Vec::with_capacity(props.len());
             for (name, schema) in props {
                 let id = self.sub(schema, Compiler::child_pointer(pointer, "properties", name), depth)?;
-                list.push(Prop { name: name.as_str().into(), node: id, read_only: false, write_only: false });
+                // Kept even next to a 2.0/3.0 `$ref` (where other siblings are ignored): they only relax `required`.
+                let flag = |key: &str| schema.get(key).and_then(Value::as_bool).unwrap_or(false);
+                list.push(Prop {
+                    name: name.as_str().into(),
+                    node: id,
+                    read_only: flag("readOnly"),
+                    write_only: flag("writeOnly"),
+                });
             }
             if list.len() > ObjRules::INDEX_THRESHOLD {
                 let index: HashMap<Box<str>, u32> =

@@ -40,8 +40,8 @@ pub fn implicit_mappings(nodes: &mut [Node], store: &SchemaStore) {
     }
 }
 
-/// Copy `readOnly`/`writeOnly` of each property's schema (or of one of its direct `allOf` members) onto the
-/// property, so that `required` can be relaxed per direction without chasing references.
+/// Add `readOnly`/`writeOnly` of each property's schema (or of one of its direct `allOf` members) to the flags
+/// written next to the property, so that `required` can be relaxed per direction without chasing references.
 pub fn property_flags(nodes: &mut [Node]) {
     for id in 0..nodes.len() {
         let Some(props) = nodes[id].object.as_ref().map(|o| o.properties.iter().map(|p| p.node).collect::<Vec<_>>())
@@ -60,8 +60,8 @@ pub fn property_flags(nodes: &mut [Node]) {
             .collect();
         if let Some(obj) = nodes[id].object.as_mut() {
             for (prop, (ro, wo)) in obj.properties.iter_mut().zip(flags) {
-                prop.read_only = ro;
-                prop.write_only = wo;
+                prop.read_only |= ro;
+                prop.write_only |= wo;
             }
         }
     }

@@ -192,13 +192,17 @@ fn read_only_flags_reach_properties_through_refs() {
     let c = compile_components(
         Dialect::Oas30,
         json!({
-            "A": {"properties": {"id": {"$ref": "#/components/schemas/Id"}, "pw": {"type": "string", "writeOnly": true}}},
-            "Id": {"type": "integer", "readOnly": true}
+            "A": {"properties": {"id": {"$ref": "#/components/schemas/Id"}, "pw": {"type": "string", "writeOnly": true},
+                                 "owner": {"$ref": "#/components/schemas/Owner", "readOnly": true}}},
+            "Id": {"type": "integer", "readOnly": true},
+            "Owner": {"type": "string"}
         }),
     );
     let props = &c.node(0).object.as_ref().unwrap().properties;
     assert!(props[0].read_only && !props[0].write_only);
     assert!(props[1].write_only);
+    // A 3.0 `$ref` sibling still marks the property read-only.
+    assert!(props[2].read_only && !c.node(props[2].node).read_only);
 }
 
 #[test]
