@@ -168,21 +168,28 @@ pub struct Draft {
 }
 
 impl Draft {
-    fn part(&mut self, location: PartLocation) -> &mut IndexMap<String, Value> {
+    /// The parameter map of a location (None for the body, which is not a parameter map).
+    fn part(&mut self, location: PartLocation) -> Option<&mut IndexMap<String, Value>> {
         match location {
-            PartLocation::Path => &mut self.path_params,
-            PartLocation::Query => &mut self.query,
-            PartLocation::Header => &mut self.headers,
-            PartLocation::Cookie | PartLocation::Body => &mut self.cookies,
+            PartLocation::Path => Some(&mut self.path_params),
+            PartLocation::Query => Some(&mut self.query),
+            PartLocation::Header => Some(&mut self.headers),
+            PartLocation::Cookie => Some(&mut self.cookies),
+            PartLocation::Body => None,
         }
     }
 
+    /// Set a parameter (a no-op for `Body`: set `body` directly).
     pub fn set(&mut self, location: PartLocation, name: &str, value: Value) {
-        self.part(location).insert(name.to_string(), value);
+        if let Some(part) = self.part(location) {
+            part.insert(name.to_string(), value);
+        }
     }
 
     pub fn remove(&mut self, location: PartLocation, name: &str) {
-        self.part(location).shift_remove(name);
+        if let Some(part) = self.part(location) {
+            part.shift_remove(name);
+        }
     }
 
     /// The finished case, named by the hash of its content.
