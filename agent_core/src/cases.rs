@@ -1,1 +1,0 @@
-//! Whole request cases for one operation.

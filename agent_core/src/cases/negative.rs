@@ -1,0 +1,103 @@
+//! Negative cases: a valid request with exactly one part broken — a required parameter or body missing, or one
+//! parameter value or the body breaking its schema — taken round-robin over the parts.
+
+use super::plan::{is_empty_text, Draft, Plan};
+use super::{CaseKind, CaseSet, CaseSource, CaseViolation, GeneratedCase, PartLocation};
+use crate::datagen::{self, Labelled, Rng};
+use crate::schema::Compiled;
+
+const ATTEMPTS: usize = 60;
+
+pub fn cases(c: &Compiled, plan: &Plan, rng: &mut Rng, max: usize) -> Vec<GeneratedCase> {
+    let mut set = CaseSet::new(max);
+    // Everything else stays valid: without a valid base there is no single-violation case.
+    let Some(base) = plan.draft(c, rng, ATTEMPTS, &mut |_| false) else { return Vec::new() };
+    let mut queues: Vec<Vec<(Draft, CaseViolation)>> = Vec::new();
+    for p in &plan.params {
+        let mut q = Vec::new();
+        let name = &p.param.name;
+        if p.param.required && p.location != PartLocation::Path {
+            let mut d = base.clone();
+            d.remove(p.location, name);
+            let violation = CaseViolation {
+                location: p.location,
+                parameter: Some(name.clone()),
+                keyword: "required",
+                schema_pointer: format!("{}/required", p.param.pointer),
+                instance_pointer: String::new(),
+                description: format!(
+                    "required {} parameter {} is missing",
+                    p.param.location.as_str(),
+                    crate::error::snippet(name)
+                ),
+                boundary: false,
+            };
+            q.push((d, violation));
+        }
+        if let Some(schema) = p.param.schema {
+            for n in datagen::negatives(c, schema, p.opts, rng, max) {
+                if p.location == PartLocation::Path && is_empty_text(&n.value) {
+                    continue;
+                }
+                let mut d = base.clone();
+                let violation = violation(p.location, Some(name.clone()), &n);
+                d.set(p.location, name, n.value);
+                q.push((d, violation));
+            }
+        }
+        queues.push(q);
+    }
+    if let Some(b) = &plan.body {
+        let mut q = Vec::new();
+        if b.body.required {
+            let mut d = base.clone();
+            d.body = serde_json::Value::Null;
+            d.has_body = false;
+            let violation = CaseViolation {
+                location: PartLocation::Body,
+                parameter: None,
+                keyword: "required",
+                schema_pointer: format!("{}/required", b.body.pointer),
+                instance_pointer: String::new(),
+                description: "the required request body is missing".to_string(),
+                boundary: false,
+            };
+            q.push((d, violation));
+        }
+        if let Some(schema) = b.media.schema {
+            for n in datagen::negatives(c, schema, b.opts, rng, max) {
+                let mut d = base.clone();
+                let violation = violation(PartLocation::Body, None, &n);
+                d.body = n.value;
+                d.has_body = true;
+                q.push((d, violation));
+            }
+        }
+        queues.push(q);
+    }
+    let rounds = queues.iter().map(Vec::len).max().unwrap_or(0);
+    for round in 0..rounds {
+        for q in &queues {
+            if set.full() {
+                return set.cases;
+            }
+            if let Some((d, v)) = q.get(round) {
+                let source = if v.boundary { CaseSource::Boundary } else { CaseSource::Generated };
+                set.push(d.clone().finish(plan, CaseKind::Negative, source, Some(v.clone())));
+            }
+        }
+    }
+    set.cases
+}
+
+fn violation(location: PartLocation, parameter: Option<String>, n: &Labelled) -> CaseViolation {
+    CaseViolation {
+        location,
+        parameter,
+        keyword: n.label.keyword,
+        schema_pointer: n.label.schema_pointer.clone(),
+        instance_pointer: n.label.instance_pointer.clone(),
+        description: n.label.description.clone(),
+        boundary: n.label.boundary,
+    }
+}

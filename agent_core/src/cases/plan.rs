@@ -1,0 +1,243 @@
+//! What one operation's requests are made of: its parameters and the chosen request-body media type, each with
+//! the way its values travel, and the draft request that cases are assembled in.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::{id, CaseKind, CaseSource, CaseViolation, GeneratedCase, PartLocation};
+use crate::datagen::{self, GenOptions, Rng, Target};
+use crate::model::{MediaType, Operation, ParamLocation, Parameter, RequestBody};
+use crate::schema::Compiled;
+use crate::validate::{is_valid, Direction};
+
+pub struct ParamPlan<'a> {
+    pub param: &'a Parameter,
+    pub location: PartLocation,
+    pub opts: GenOptions,
+}
+
+pub struct BodyPlan<'a> {
+    pub body: &'a RequestBody,
+    pub media: &'a MediaType,
+    /// The media type written into cases (a concrete one for wildcard ranges).
+    pub media_type: String,
+    pub opts: GenOptions,
+}
+
+pub struct Plan<'a> {
+    pub op: &'a Operation,
+    pub params: Vec<ParamPlan<'a>>,
+    pub body: Option<BodyPlan<'a>>,
+}
+
+fn is_json(media_type: &str) -> bool {
+    media_type == "application/json" || media_type.ends_with("+json") || media_type.ends_with("/json")
+}
+
+/// Preference among request-body media types: JSON, then form-urlencoded, multipart, text/plain, the rest.
+fn rank(media_type: &str) -> u8 {
+    match media_type {
+        m if is_json(m) => 0,
+        "*/*" | "application/*" => 1,
+        "application/x-www-form-urlencoded" => 2,
+        "multipart/form-data" => 3,
+        "text/plain" => 4,
+        _ => 5,
+    }
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(op: &'a Operation) -> Plan<'a> {
+        let params = op
+            .parameters
+            .iter()
+            .map(|param| {
+                let location = match param.location {
+                    ParamLocation::Path => PartLocation::Path,
+                    ParamLocation::Query => PartLocation::Query,
+                    ParamLocation::Header => PartLocation::Header,
+                    ParamLocation::Cookie => PartLocation::Cookie,
+                };
+                // `content`-based JSON parameters keep JSON semantics; everything else travels as text.
+                let json = param.media_type.as_deref().is_some_and(is_json);
+                let opts = if json { GenOptions::default() } else { GenOptions::text() };
+                ParamPlan { param, location, opts }
+            })
+            .collect();
+        let body = op.request_body.as_ref().and_then(|body| {
+            let media = body.content.iter().min_by_key(|m| rank(&m.media_type))?;
+            let media_type = match media.media_type.as_str() {
+                "*/*" | "application/*" => "application/json".to_string(),
+                other => other.to_string(),
+            };
+            let target = if is_json(&media_type) { Target::Json } else { Target::Text };
+            Some(BodyPlan { body, media, media_type, opts: GenOptions { target, direction: Direction::Request } })
+        });
+        Plan { op, params, body }
+    }
+
+    /// A valid value for a parameter; path parameters never get an empty value (it would change the route).
+    pub fn param_value(&self, c: &Compiled, p: &ParamPlan, rng: &mut Rng, attempts: usize) -> Option<Value> {
+        let Some(schema) = p.param.schema else {
+            return Some(p.param.examples.first().cloned().unwrap_or_else(|| Value::from("sample")));
+        };
+        for _ in 0..3 {
+            let v = datagen::positive_with(c, schema, p.opts, rng, attempts)?;
+            if p.location != PartLocation::Path || !is_empty_text(&v) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    pub fn body_value(&self, c: &Compiled, rng: &mut Rng, attempts: usize) -> Option<Value> {
+        let b = self.body.as_ref()?;
+        match b.media.schema {
+            Some(schema) => datagen::positive_with(c, schema, b.opts, rng, attempts),
+            None => Some(b.media.examples.first().cloned().unwrap_or_else(|| Value::from(""))),
+        }
+    }
+
+    /// Whether `v` is a valid value for the parameter (examples are checked before use).
+    /// Required parameters (and, when `optional` says so, optional ones) and the body, all valid; None when a
+    /// required part cannot be generated.
+    pub fn draft(
+        &self,
+        c: &Compiled,
+        rng: &mut Rng,
+        attempts: usize,
+        optional: &mut dyn FnMut(&mut Rng) -> bool,
+    ) -> Option<Draft> {
+        let mut draft = Draft::default();
+        for p in &self.params {
+            if !p.param.required && !optional(rng) {
+                continue;
+            }
+            match self.param_value(c, p, rng, attempts) {
+                Some(v) => draft.set(p.location, &p.param.name, v),
+                None if p.param.required => return None,
+                None => {}
+            }
+        }
+        if let Some(b) = &self.body {
+            if b.body.required || optional(rng) {
+                match self.body_value(c, rng, attempts) {
+                    Some(v) => {
+                        draft.body = v;
+                        draft.has_body = true;
+                    }
+                    None if b.body.required => return None,
+                    None => {}
+                }
+            }
+        }
+        Some(draft)
+    }
+
+    pub fn param_accepts(&self, c: &Compiled, p: &ParamPlan, v: &Value) -> bool {
+        let nonempty = p.location != PartLocation::Path || !is_empty_text(v);
+        nonempty && p.param.schema.map_or(true, |s| is_valid(c, s, v, Direction::Request))
+    }
+
+    pub fn body_accepts(&self, c: &Compiled, v: &Value) -> bool {
+        let Some(b) = &self.body else { return false };
+        b.media.schema.map_or(true, |s| is_valid(c, s, v, Direction::Request))
+    }
+}
+
+/// A value that serialises to nothing in a URL path.
+pub fn is_empty_text(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Null => true,
+        _ => false,
+    }
+}
+
+/// A request being assembled.
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    pub path_params: IndexMap<String, Value>,
+    pub query: IndexMap<String, Value>,
+    pub headers: IndexMap<String, Value>,
+    pub cookies: IndexMap<String, Value>,
+    pub body: Value,
+    pub has_body: bool,
+}
+
+impl Draft {
+    /// The parameter map of a location (None for the body, which is not a parameter map).
+    fn part(&mut self, location: PartLocation) -> Option<&mut IndexMap<String, Value>> {
+        match location {
+            PartLocation::Path => Some(&mut self.path_params),
+            PartLocation::Query => Some(&mut self.query),
+            PartLocation::Header => Some(&mut self.headers),
+            PartLocation::Cookie => Some(&mut self.cookies),
+            PartLocation::Body => None,
+        }
+    }
+
+    /// Set a parameter (a no-op for `Body`: set `body` directly).
+    pub fn set(&mut self, location: PartLocation, name: &str, value: Value) {
+        if let Some(part) = self.part(location) {
+            part.insert(name.to_string(), value);
+        }
+    }
+
+    pub fn remove(&mut self, location: PartLocation, name: &str) {
+        if let Some(part) = self.part(location) {
+            part.shift_remove(name);
+        }
+    }
+
+    /// The finished case, named by the hash of its content.
+    pub fn finish(
+        self,
+        plan: &Plan,
+        kind: CaseKind,
+        source: CaseSource,
+        violation: Option<CaseViolation>,
+    ) -> GeneratedCase {
+        let media_type = if self.has_body { plan.body.as_ref().map(|b| b.media_type.clone()) } else { None };
+        let kind_name = kind.as_str();
+        // Canonical JSON of the content, keys in sorted order.
+        let mut text = Vec::with_capacity(256);
+        text.extend_from_slice(b"{\"body\":");
+        id::canonical(&self.body, &mut text);
+        text.extend_from_slice(b",\"cookies\":");
+        id::canonical_members(self.cookies.iter(), &mut text);
+        text.extend_from_slice(if self.has_body { b",\"has_body\":true" } else { b",\"has_body\":false" });
+        text.extend_from_slice(b",\"headers\":");
+        id::canonical_members(self.headers.iter(), &mut text);
+        text.extend_from_slice(b",\"kind\":");
+        id::string_json(kind_name, &mut text);
+        text.extend_from_slice(b",\"media_type\":");
+        match &media_type {
+            Some(m) => id::string_json(m, &mut text),
+            None => text.extend_from_slice(b"null"),
+        }
+        text.extend_from_slice(b",\"operation_id\":");
+        id::string_json(&plan.op.operation_id, &mut text);
+        text.extend_from_slice(b",\"path_params\":");
+        id::canonical_members(self.path_params.iter(), &mut text);
+        text.extend_from_slice(b",\"query\":");
+        id::canonical_members(self.query.iter(), &mut text);
+        text.push(b'}');
+        GeneratedCase {
+            case_id: id::hex32(&text),
+            operation_id: plan.op.operation_id.clone(),
+            kind,
+            source,
+            path_params: self.path_params,
+            query: self.query,
+            headers: self.headers,
+            cookies: self.cookies,
+            body: self.body,
+            has_body: self.has_body,
+            media_type,
+            violation,
+        }
+    }
+}
