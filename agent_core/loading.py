@@ -27,7 +27,7 @@ class LoadOptions:
     max_bytes: int = 20 * 1024 * 1024
     max_depth: int = 256
     max_alias_nodes: int = 1_000_000
-    max_files: int = 1000
+    max_files: int = 4096
     allow_remote_refs: bool = False
     root_dir: Path | None = None
 
@@ -111,7 +111,12 @@ class _ContainedReader:
         real = Path(path).resolve()
         if not real.is_relative_to(self._root):
             raise PermissionError(f"{path} resolves outside the spec root")
-        return _read_capped(real, max_bytes)
+        if not real.is_file():
+            # Only regular files: a FIFO or device would block or never end.
+            raise FileNotFoundError(f"{path} is not a regular file")
+        # OSErrors propagate: the native loader turns "not found" into SPEC_REF_UNRESOLVED.
+        with real.open("rb") as handle:
+            return handle.read(max_bytes + 1)
 
 
 def _read_capped(path: Path, max_bytes: int) -> bytes:

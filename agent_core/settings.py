@@ -21,7 +21,7 @@ class SpecLimits(BaseModel):
     max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_depth: int = Field(default=256, ge=8, le=4096)
     max_alias_nodes: int = Field(default=1_000_000, ge=0)
-    max_files: int = Field(default=1000, ge=1)
+    max_files: int = Field(default=4096, ge=1)
 
 
 class ExecutorDefaults(BaseModel):

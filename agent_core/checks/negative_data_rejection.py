@@ -33,7 +33,7 @@ def negative_data_rejection(ctx: CheckContext) -> Iterator[Finding]:
         check=NAME,
         severity=Severity.HIGH,
         title="Invalid data accepted",
-        message=f"{describe_violation(ctx.case, violation)} but the API answered {status_text(ctx.status)}",
+        message=f"{describe_violation(ctx.case, violation)}; the API answered {status_text(ctx.status)}",
         cause=_cause(violation),
         details={
             "status": ctx.status,

@@ -110,7 +110,7 @@ def _schema_violations(
         check=NAME,
         severity=Severity.MEDIUM,
         title="Response body does not match its schema",
-        message=f"{ctx.operation.label} answered {status_text(ctx.status)} with a {media.media_type} body that "
+        message=f"{ctx.operation.label} answered {status_text(ctx.status)} with an `{media.media_type}` body that "
         f"breaks its schema in {places}: {shown}{more}",
         cause=f"{response.status} {media.media_type.lower()} " + " ".join(constraints),
         details={

@@ -74,13 +74,14 @@ def violating_value(case: TestCase, violation: Violation) -> Any:
 
 
 def describe_violation(case: TestCase, violation: Violation) -> str:
-    """``query parameter `limit` = 101 breaks maximum 100``; ``... is missing`` for a dropped required value."""
+    """``query parameter `limit` = 101 breaks `maximum` (101, just above the maximum 100)``; ``... is absent, which
+    breaks `required``` for a dropped required value. The generator's description explains the constraint."""
     place = violation_place(violation)
-    constraint = violation.description or f"`{violation.keyword}`"
+    detail = f" ({violation.description})" if violation.description else ""
     value = violating_value(case, violation)
     if value is _MISSING:
-        return f"{place} is absent, which breaks {constraint}"
-    return f"{place} = {value_text(value)} breaks {constraint}"
+        return f"{place} is absent, which breaks `{violation.keyword}`{detail}"
+    return f"{place} = {value_text(value)} breaks `{violation.keyword}`{detail}"
 
 
 def _at_pointer(document: Any, pointer: str) -> Any:

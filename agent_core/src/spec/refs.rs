@@ -237,6 +237,8 @@ impl<'a> DocSet<'a> {
                 let bytes = self.files.read(&path, self.options.max_bytes).map_err(|err| {
                     let code = match err.kind() {
                         std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory => ErrorCode::SpecRefUnresolved,
+                        // The caller's reader refuses what the lexical check cannot see (symlinks out of the root).
+                        std::io::ErrorKind::PermissionDenied => ErrorCode::SpecRefForbidden,
                         _ => ErrorCode::SpecIo,
                     };
                     self.error(code, format!("$ref file {} cannot be read: {err}", snippet(file)), from)

@@ -48,7 +48,7 @@ def test_schema_conformance_reports_every_violation_with_pointers() -> None:
     assert finding.severity is Severity.MEDIUM
     assert finding.title == "Response body does not match its schema"
     assert finding.message == (
-        "GET /pets answered 200 OK with a application/json body that breaks its schema in 2 places: "
+        "GET /pets answered 200 OK with an `application/json` body that breaks its schema in 2 places: "
         "`/0/id`: 'x' is not of type 'integer'; `/0/name`: 5 is not of type 'string'"
     )
     assert finding.details["violations"] == [

@@ -87,7 +87,9 @@ def test_negative_data_rejection_reports_accepted_violation_with_place_value_and
     [finding] = _run("negative_data_rejection", ctx)
     assert finding.severity is Severity.HIGH
     assert finding.title == "Invalid data accepted"
-    assert finding.message == "query parameter `limit` = 101 breaks maximum 100 but the API answered 201 Created"
+    assert finding.message == (
+        "query parameter `limit` = 101 breaks `maximum` (maximum 100); the API answered 201 Created"
+    )
     assert finding.cwe == "CWE-20"
     assert finding.details["place"] == "query parameter `limit`"
     assert finding.details["boundary"] is True
@@ -113,13 +115,13 @@ def test_negative_data_rejection_names_body_pointer_and_missing_values() -> None
     )
     [finding] = _run("negative_data_rejection", ctx)
     assert finding.message == (
-        'request body at `/items/0/price` = "free" breaks type number but the API answered 200 OK'
+        'request body at `/items/0/price` = "free" breaks `type` (type number); the API answered 200 OK'
     )
     missing = Violation(location=Location.HEADER, parameter="X-Request-Id", keyword="required", description="")
     ctx = support.context(OP, status=204, test_case=support.case(kind=TestKind.NEGATIVE, violation=missing))
     [finding] = _run("negative_data_rejection", ctx)
     assert finding.message == (
-        "header `X-Request-Id` is absent, which breaks `required` but the API answered 204 No Content"
+        "header `X-Request-Id` is absent, which breaks `required`; the API answered 204 No Content"
     )
 
 
