@@ -131,6 +131,8 @@ class TestCase(_Frozen):
     media_type: str | None = None
     expectation: Expectation
     violation: Violation | None = None
+    # Set when the documented schema cannot be satisfied and the generator relaxed it (what and where).
+    relaxation: str | None = None
     identity: str | None = None
     seed: int = 0
     scenario_id: str | None = None

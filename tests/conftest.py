@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["tests.fixtures.corpus"]
+pytest_plugins = ["tests.fixtures.corpus", "tests.fixtures.servers"]

@@ -31,6 +31,7 @@ def to_test_case(
         media_type=raw.get("media_type"),
         expectation=expectation,
         violation=_violation(violation) if violation else None,
+        relaxation=raw.get("relaxation"),
         identity=ctx.identity,
         seed=ctx.seed,
     )

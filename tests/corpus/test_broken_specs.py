@@ -8,6 +8,7 @@ outside read or a network call fails the test. Each case runs twice and must giv
 from __future__ import annotations
 
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -113,6 +114,12 @@ def test_broken_spec_is_classified(case: dict[str, Any], broken_dir: Path) -> No
         assert first["line"] is not None or first["pointer"] is not None or first["code"] in _WHOLE_INPUT_CODES, (
             "the error carries no location"
         )
+        noted_line = re.search(r"\(line (\d+)\)", case.get("note", ""))
+        if noted_line:
+            assert first["line"] == int(noted_line.group(1)), "the error points at the wrong line"
+        noted_pointer = re.search(r"pointer of the referring node \((/[^)]*)\)", case.get("note", ""))
+        if noted_pointer:
+            assert first["pointer"] == noted_pointer.group(1), "the error points at the wrong node"
 
     keys = ("outcome", "code", "pointer", "line", "column", "operations", "warnings")
     assert {k: first.get(k) for k in keys} == {k: second.get(k) for k in keys}, "not deterministic"
