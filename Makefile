@@ -42,6 +42,7 @@ lint: install ## ruff, mypy, import-linter, cargo fmt and clippy
 	$(VENV)/bin/lint-imports
 	cargo fmt --manifest-path $(CARGO_MANIFEST) --check
 	cargo clippy --manifest-path $(CARGO_MANIFEST) --all-targets -- -D warnings
+	PYO3_PYTHON=$(CURDIR)/$(PY) cargo clippy --manifest-path $(CARGO_MANIFEST) --all-targets --features python -- -D warnings
 
 .PHONY: bench
 bench: install ## Run the benchmarks against their peers (see bench/RESULTS.md)

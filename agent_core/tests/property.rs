@@ -118,7 +118,7 @@ fn check_value_sets(c: &Compiled, id: u32, opts: GenOptions, seed: u64) -> usize
         if opts.target == Target::Text {
             assert!(!n.value.is_null());
             if n.label.keyword == "type" {
-                assert!(!n.value.as_str().is_some_and(|s| s.parse::<f64>().is_ok()), "{}", n.value);
+                assert!(n.value.as_str().is_none_or(|s| s.parse::<f64>().is_err()), "{}", n.value);
             }
         }
     }

@@ -136,12 +136,12 @@ impl<'a> Plan<'a> {
 
     pub fn param_accepts(&self, c: &Compiled, p: &ParamPlan, v: &Value) -> bool {
         let nonempty = p.location != PartLocation::Path || !is_empty_text(v);
-        nonempty && p.param.schema.map_or(true, |s| is_valid(c, s, v, Direction::Request))
+        nonempty && p.param.schema.is_none_or(|s| is_valid(c, s, v, Direction::Request))
     }
 
     pub fn body_accepts(&self, c: &Compiled, v: &Value) -> bool {
         let Some(b) = &self.body else { return false };
-        b.media.schema.map_or(true, |s| is_valid(c, s, v, Direction::Request))
+        b.media.schema.is_none_or(|s| is_valid(c, s, v, Direction::Request))
     }
 }
 

@@ -45,7 +45,7 @@ pub fn generate(format: Format, rng: &mut Rng, min: u64, max: Option<u64>) -> Op
         }
     };
     let n = s.chars().count() as u64;
-    (n >= min && max.map_or(true, |m| n <= m)).then_some(s)
+    (n >= min && max.is_none_or(|m| n <= m)).then_some(s)
 }
 
 fn word(rng: &mut Rng) -> &'static str {
@@ -109,7 +109,7 @@ fn base64(rng: &mut Rng, min: u64, max: Option<u64>) -> Option<String> {
     if hi_groups < lo_groups {
         return None;
     }
-    let groups = rng.range_u64(lo_groups.max(u64::from(max.map_or(true, |m| m >= 4))), hi_groups.max(lo_groups));
+    let groups = rng.range_u64(lo_groups.max(u64::from(max.is_none_or(|m| m >= 4))), hi_groups.max(lo_groups));
     let bytes: Vec<u8> = (0..groups * 3).map(|_| rng.below(256) as u8).collect();
     let mut out = String::with_capacity(groups as usize * 4);
     for chunk in bytes.chunks(3) {
@@ -204,7 +204,7 @@ mod tests {
         for (min, max) in [(0, Some(4)), (5, Some(8)), (8, Some(8)), (0, None)] {
             for _ in 0..100 {
                 let s = base64(&mut rng, min, max).unwrap();
-                assert!(s.len() as u64 >= min && max.map_or(true, |m| s.len() as u64 <= m), "{s}");
+                assert!(s.len() as u64 >= min && max.is_none_or(|m| s.len() as u64 <= m), "{s}");
                 assert!(check_string(Format::Byte, &s), "{s}");
             }
         }

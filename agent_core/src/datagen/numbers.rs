@@ -143,7 +143,7 @@ impl Generator<'_, '_> {
         }
         if r.int_range.is_some() || self.rng.chance(0.3) {
             if let Some((lo, hi)) = r.ints() {
-                if lo.zip(hi).map_or(true, |(l, h)| l <= h) {
+                if lo.zip(hi).is_none_or(|(l, h)| l <= h) {
                     if let Some(k) = self.pick_int(lo, hi) {
                         return Some(Num::Int(k).to_json());
                     }
@@ -170,14 +170,14 @@ impl Generator<'_, '_> {
                 }
             }
             let num = Num::Float(x);
-            let lower_ok = r.lower.map_or(true, |l| {
+            let lower_ok = r.lower.is_none_or(|l| {
                 if l.exclusive {
                     num.cmp_num(l.value).is_gt()
                 } else {
                     num.cmp_num(l.value).is_ge()
                 }
             });
-            let upper_ok = r.upper.map_or(true, |u| {
+            let upper_ok = r.upper.is_none_or(|u| {
                 if u.exclusive {
                     num.cmp_num(u.value).is_lt()
                 } else {

@@ -43,9 +43,9 @@ impl StrView {
     pub fn accepts(&self, c: &Compiled, s: &str) -> bool {
         let len = s.chars().count() as u64;
         len >= self.min
-            && self.max.map_or(true, |m| len <= m)
+            && self.max.is_none_or(|m| len <= m)
             && self.patterns.iter().all(|&p| c.pattern(p).is_match(s))
-            && self.format.map_or(true, |f| {
+            && self.format.is_none_or(|f| {
                 !f.is_enforced() || f.int_range().is_some() || crate::validate::format::check_string(f, s)
             })
     }
@@ -156,7 +156,7 @@ mod tests {
             for _ in 0..200 {
                 let s = free_text(&mut rng, Target::Json, min, max, false);
                 let n = s.chars().count() as u64;
-                assert!(n >= min && max.map_or(true, |m| n <= m), "{min} {max:?} {s:?}");
+                assert!(n >= min && max.is_none_or(|m| n <= m), "{min} {max:?} {s:?}");
             }
         }
     }

@@ -151,7 +151,7 @@ fn sized(p: &Program, rng: &mut Rng, lo: u64, hi: u64, out: &mut String) -> Opti
                 .iter()
                 .filter(|item| {
                     let (min, max) = bounds(item);
-                    min <= hi && max.map_or(true, |m| m >= lo)
+                    min <= hi && max.is_none_or(|m| m >= lo)
                 })
                 .collect();
             let item = fitting.get(rng.index(fitting.len()))?;

@@ -94,10 +94,10 @@ fn duration(s: &str) -> bool {
         Some((d, t)) => (d, Some(t)),
         None => (rest, None),
     };
-    if date_part.is_empty() && time_part.map_or(true, str::is_empty) {
+    if date_part.is_empty() && time_part.is_none_or(str::is_empty) {
         return false;
     }
-    components(date_part, "YMWD") && time_part.map_or(true, |t| !t.is_empty() && components(t, "HMS"))
+    components(date_part, "YMWD") && time_part.is_none_or(|t| !t.is_empty() && components(t, "HMS"))
 }
 
 /// `n<unit>` groups in the order of `units`, each unit at most once; the last may have a fraction.
