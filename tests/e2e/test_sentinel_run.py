@@ -101,6 +101,24 @@ def test_findings_exit_1_with_curl_lines_and_valid_reports(demo_shop_url: str, t
         assert location["region"]["startLine"] > 1
 
 
+def test_spec_from_url_with_filters_and_dry_run(demo_shop_url: str) -> None:
+    proc = sentinel(
+        "run",
+        "--spec",
+        f"{demo_shop_url}/openapi.yaml",
+        "--base-url",
+        demo_shop_url,
+        "--include",
+        "tag:products",
+        "--exclude",
+        "createProduct",
+        "--dry-run",
+    )
+    assert proc.returncode == 0, proc.stderr
+    planned = {line.split()[-1] for line in proc.stdout.splitlines() if line.strip()}
+    assert planned == {"/products", "/products/{productId}"}, planned
+
+
 def test_unreachable_target_exits_3(tmp_path: Path) -> None:
     proc = sentinel("run", "--spec", str(CLEAN_SPEC), "--base-url", f"http://127.0.0.1:{free_port()}")
     assert proc.returncode == 3, proc.stderr
