@@ -369,7 +369,7 @@ fn coerced_enum(c: &mut Compiled, scope: &[NodeId], locus: NodeId) -> Vec<Step> 
             continue;
         }
         let detail = format!(
-            "values that spell a {} are read as one: {} became {}",
+            "values spelling a value of type {} are read as such: {} became {}",
             types.describe(),
             crate::error::snippet(&Value::Array(listed).to_string()),
             crate::error::snippet(&Value::Array(coerced.clone()).to_string())
