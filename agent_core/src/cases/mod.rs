@@ -104,7 +104,8 @@ pub struct GeneratedCase {
     pub media_type: Option<String>,
     /// Negative cases only.
     pub violation: Option<CaseViolation>,
-    /// For `source: "relaxed"` cases: what was relaxed and where, per part, e.g. `body: coerced-enum at
+    /// For `source: "relaxed"` cases: what was relaxed and where, one `<part>: <rung> at <schema pointer>/<keyword>:
+    /// <detail>` per relaxation, separated by `; `, e.g. `body: coerced-enum at
     /// #/components/schemas/X/properties/n/enum: ...`. Absent from the JSON otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relaxation: Option<String>,

@@ -33,7 +33,7 @@ pub fn cases(c: &Compiled, plan: &Plan, rng: &mut Rng, max: usize) -> Vec<Genera
         if p.param.required && p.location != PartLocation::Path {
             let mut d = base.clone();
             d.remove(p.location, name);
-            d.note(part_name(p), None);
+            d.note(part_name(p), Vec::new());
             let violation = CaseViolation {
                 location: p.location,
                 parameter: Some(name.clone()),
@@ -61,7 +61,7 @@ pub fn cases(c: &Compiled, plan: &Plan, rng: &mut Rng, max: usize) -> Vec<Genera
                 }
                 let mut d = base.clone();
                 if let Some(r) = relaxed {
-                    d.note(part_name(p), r.note(c, schema, &n.value, p.opts.direction));
+                    d.note(part_name(p), r.notes(c, schema, &n.value, p.opts.direction));
                 }
                 let violation = violation(p.location, Some(name.clone()), &n);
                 d.set(p.location, name, n.value);
@@ -76,7 +76,7 @@ pub fn cases(c: &Compiled, plan: &Plan, rng: &mut Rng, max: usize) -> Vec<Genera
             let mut d = base.clone();
             d.body = serde_json::Value::Null;
             d.has_body = false;
-            d.note("body".to_string(), None);
+            d.note("body".to_string(), Vec::new());
             let violation = CaseViolation {
                 location: PartLocation::Body,
                 parameter: None,
@@ -96,7 +96,7 @@ pub fn cases(c: &Compiled, plan: &Plan, rng: &mut Rng, max: usize) -> Vec<Genera
             for n in negatives {
                 let mut d = base.clone();
                 if let Some(r) = relaxed_body {
-                    d.note("body".to_string(), r.note(c, schema, &n.value, b.opts.direction));
+                    d.note("body".to_string(), r.notes(c, schema, &n.value, b.opts.direction));
                 }
                 let violation = violation(PartLocation::Body, None, &n);
                 d.body = n.value;

@@ -184,7 +184,7 @@ impl<'a> Plan<'a> {
             let v = (0..3)
                 .filter_map(|_| r.positive(schema, p.opts, rng, attempts))
                 .find(|v| p.location != PartLocation::Path || !is_empty_text(v))?;
-            draft.note(part_name(p), r.note(c, schema, &v, p.opts.direction));
+            draft.note(part_name(p), r.notes(c, schema, &v, p.opts.direction));
             draft.set(p.location, &p.param.name, v);
         }
         if let Some(b) = &self.body {
@@ -194,7 +194,7 @@ impl<'a> Plan<'a> {
                         Some(v) => v.clone(),
                         None => r.positive(schema, b.opts, rng, attempts)?,
                     };
-                    draft.note("body".to_string(), r.note(c, schema, &v, b.opts.direction));
+                    draft.note("body".to_string(), r.notes(c, schema, &v, b.opts.direction));
                     draft.body = v;
                     draft.has_body = true;
                 }
@@ -255,16 +255,16 @@ pub struct Draft {
     pub cookies: IndexMap<String, Value>,
     pub body: Value,
     pub has_body: bool,
-    /// Relaxation notes per part (part name, note), for parts holding relaxed values.
-    pub relaxation: Vec<(String, String)>,
+    /// Relaxation notes per part (part name, one note per step), for parts holding relaxed values.
+    pub relaxation: Vec<(String, Vec<String>)>,
 }
 
 impl Draft {
-    /// Record (or, with None, clear) the relaxation note of a part.
-    pub fn note(&mut self, part: String, note: Option<String>) {
+    /// Record the relaxation notes of a part (none: the part holds a valid value).
+    pub fn note(&mut self, part: String, notes: Vec<String>) {
         self.relaxation.retain(|(p, _)| *p != part);
-        if let Some(note) = note {
-            self.relaxation.push((part, note));
+        if !notes.is_empty() {
+            self.relaxation.push((part, notes));
         }
     }
 
@@ -340,7 +340,8 @@ impl Draft {
             media_type,
             violation,
             relaxation: (!self.relaxation.is_empty()).then(|| {
-                self.relaxation.iter().map(|(part, note)| format!("{part}: {note}")).collect::<Vec<_>>().join("; ")
+                let steps = self.relaxation.iter().flat_map(|(part, notes)| notes.iter().map(move |n| (part, n)));
+                steps.map(|(part, note)| format!("{part}: {note}")).collect::<Vec<_>>().join("; ")
             }),
         }
     }

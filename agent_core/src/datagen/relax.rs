@@ -101,12 +101,12 @@ impl Relaxed {
         positive_with(&self.compiled, id, opts, rng, attempts)
     }
 
-    /// What `value` owes to relaxation against the original node `id`: the steps its violations come from, or
-    /// None when the value is valid against the original after all.
-    pub fn note(&self, original: &Compiled, id: NodeId, value: &Value, direction: Direction) -> Option<String> {
+    /// What `value` owes to relaxation against the original node `id`: one line per step its violations come from
+    /// (every step when none can be told), and nothing when the value is valid against the original after all.
+    pub fn notes(&self, original: &Compiled, id: NodeId, value: &Value, direction: Direction) -> Vec<String> {
         let violations = validate(original, id, value, direction);
         if violations.is_empty() {
-            return None;
+            return Vec::new();
         }
         let implicated = |s: &Step| {
             violations.iter().any(|v| {
@@ -126,7 +126,13 @@ impl Relaxed {
                 notes.push(d);
             }
         }
-        Some(notes.join("; "))
+        notes
+    }
+
+    /// [`Relaxed::notes`] on one line (`; ` between steps), None for a valid value.
+    pub fn note(&self, original: &Compiled, id: NodeId, value: &Value, direction: Direction) -> Option<String> {
+        let notes = self.notes(original, id, value, direction);
+        (!notes.is_empty()).then(|| notes.join("; "))
     }
 }
 
