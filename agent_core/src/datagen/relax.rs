@@ -248,7 +248,11 @@ fn fix(r: &mut Relaxed, locus: NodeId, opts: GenOptions, rng: &mut Rng) -> bool 
             Rung::CoercedEnum => coerced_enum(&mut r.compiled, &scope, locus),
             Rung::ReadWriteOnly => read_write_only(&mut r.compiled, &scope, opts.direction),
             Rung::UndeclaredRequired => undeclared_required(&mut r.compiled, &scope),
-            Rung::OneOfAsAnyOf => one_of_as_any_of(&mut r.compiled, &scope),
+            // Only the `oneOf`s of the failing place itself, not those nested in its alternatives.
+            Rung::OneOfAsAnyOf => {
+                let place = closure(&r.compiled, &[locus]);
+                one_of_as_any_of(&mut r.compiled, &place)
+            }
             Rung::DroppedKeyword => match dropped_keyword(&mut r.compiled, &scope, locus, opts, rng) {
                 Some(step) => vec![step],
                 None => return false,
