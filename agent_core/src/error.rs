@@ -70,6 +70,7 @@ error_codes! {
     SpecNonstringKey => "SPEC_NONSTRING_KEY", "warning", "A YAML key that is not a string (normalised to one).";
     SpecRefIgnored => "SPEC_REF_IGNORED", "warning", "A $ref that was not followed (inside an extension, or unsupported form).";
     SpecSchemaUnsupported => "SPEC_SCHEMA_UNSUPPORTED", "warning", "A schema keyword that Sentinel ignores.";
+    SpecSchemaUnsatisfiable => "SPEC_SCHEMA_UNSATISFIABLE", "warning", "A schema no value can satisfy; generation relaxes it and says so.";
     SpecOperationSkipped => "SPEC_OPERATION_SKIPPED", "warning", "An operation that cannot be tested and was skipped.";
     SpecIo => "SPEC_IO", "error", "The spec file could not be read.";
 }

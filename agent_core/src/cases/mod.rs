@@ -55,6 +55,9 @@ pub enum CaseSource {
     Generated,
     /// A value on (positive) or just past (negative) a bound.
     Boundary,
+    /// Built on a relaxed value of a schema that no value satisfies (see `GeneratedCase::relaxation`): the closest
+    /// honest attempt, not a valid request. Only when no strictly valid case exists.
+    Relaxed,
 }
 
 /// The part of the request a negative case breaks.
@@ -101,11 +104,17 @@ pub struct GeneratedCase {
     pub media_type: Option<String>,
     /// Negative cases only.
     pub violation: Option<CaseViolation>,
+    /// For `source: "relaxed"` cases: what was relaxed and where, one `<part>: <rung> at <schema pointer>/<keyword>:
+    /// <detail>` per relaxation, separated by `; `, e.g. `body: coerced-enum at
+    /// #/components/schemas/X/properties/n/enum: ...`. Absent from the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relaxation: Option<String>,
 }
 
 /// Up to `request.max_cases` cases for operation `op_index` of `spec`. Positive: at least one case whenever
-/// `max_cases >= 1` and the operation's required parts can be generated. Negative: cases spread round-robin over
-/// the parameters and the body.
+/// `max_cases >= 1`; when a required part's schema is contradictory and no strictly valid case exists, the cases are
+/// built from relaxed values (`source: "relaxed"`, with a `relaxation` note). Negative: cases spread round-robin
+/// over the parameters and the body; on a relaxed base, a violation is only ever one the original schema reports.
 pub fn generate_cases(spec: &Spec, compiled: &Compiled, op_index: usize, request: &CaseRequest) -> Vec<GeneratedCase> {
     let Some(op) = spec.operations.get(op_index) else { return Vec::new() };
     if request.max_cases == 0 {

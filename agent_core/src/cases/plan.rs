@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::{id, CaseKind, CaseSource, CaseViolation, GeneratedCase, PartLocation};
-use crate::datagen::{self, GenOptions, Rng, Target};
+use crate::datagen::{self, GenOptions, Relaxed, Rng, Target};
 use crate::model::{MediaType, Operation, ParamLocation, Parameter, RequestBody};
 use crate::schema::Compiled;
 use crate::validate::{is_valid, Direction};
@@ -134,6 +134,84 @@ impl<'a> Plan<'a> {
         Some(draft)
     }
 
+    /// Relaxed copies for the required parts that strict generation cannot produce; None when one of them cannot be
+    /// produced even relaxed.
+    pub fn relaxations(&self, c: &Compiled, rng: &mut Rng, attempts: usize) -> Option<Relaxations> {
+        let mut out = Relaxations { params: Vec::with_capacity(self.params.len()), body: None };
+        for p in &self.params {
+            let relaxed = match p.param.schema {
+                Some(schema) if p.param.required && self.param_value(c, p, rng, attempts).is_none() => {
+                    Some(datagen::relax(c, schema, p.opts, rng)?)
+                }
+                _ => None,
+            };
+            out.params.push(relaxed);
+        }
+        if let Some(b) = &self.body {
+            if let Some(schema) = b.media.schema {
+                if b.body.required && self.body_value(c, rng, attempts).is_none() {
+                    out.body = Some(datagen::relax(c, schema, b.opts, rng)?);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// [`Plan::draft`] with the relaxed parts of `rx` generated from their relaxed copies (the body from `example`
+    /// when given) and each relaxed value's note recorded on the draft.
+    pub fn relaxed_draft(
+        &self,
+        c: &Compiled,
+        rx: &Relaxations,
+        rng: &mut Rng,
+        attempts: usize,
+        optional: &mut dyn FnMut(&mut Rng) -> bool,
+        example: Option<&Value>,
+    ) -> Option<Draft> {
+        let mut draft = Draft::default();
+        for (p, relaxed) in self.params.iter().zip(&rx.params) {
+            let (Some(r), Some(schema)) = (relaxed, p.param.schema) else {
+                if !p.param.required && !optional(rng) {
+                    continue;
+                }
+                match self.param_value(c, p, rng, attempts) {
+                    Some(v) => draft.set(p.location, &p.param.name, v),
+                    None if p.param.required => return None,
+                    None => {}
+                }
+                continue;
+            };
+            let v = (0..3)
+                .filter_map(|_| r.positive(schema, p.opts, rng, attempts))
+                .find(|v| p.location != PartLocation::Path || !is_empty_text(v))?;
+            draft.note(part_name(p), r.notes(c, schema, &v, p.opts.direction));
+            draft.set(p.location, &p.param.name, v);
+        }
+        if let Some(b) = &self.body {
+            match (&rx.body, b.media.schema) {
+                (Some(r), Some(schema)) => {
+                    let v = match example {
+                        Some(v) => v.clone(),
+                        None => r.positive(schema, b.opts, rng, attempts)?,
+                    };
+                    draft.note("body".to_string(), r.notes(c, schema, &v, b.opts.direction));
+                    draft.body = v;
+                    draft.has_body = true;
+                }
+                _ if b.body.required || optional(rng) => match self.body_value(c, rng, attempts) {
+                    Some(v) => {
+                        draft.body = v;
+                        draft.has_body = true;
+                    }
+                    None if b.body.required => return None,
+                    None => {}
+                },
+                _ => {}
+            }
+        }
+        Some(draft)
+    }
+
     pub fn param_accepts(&self, c: &Compiled, p: &ParamPlan, v: &Value) -> bool {
         let nonempty = p.location != PartLocation::Path || !is_empty_text(v);
         nonempty && p.param.schema.is_none_or(|s| is_valid(c, s, v, Direction::Request))
@@ -143,6 +221,18 @@ impl<'a> Plan<'a> {
         let Some(b) = &self.body else { return false };
         b.media.schema.is_none_or(|s| is_valid(c, s, v, Direction::Request))
     }
+}
+
+/// Relaxed copies of the schemas of an operation's contradictory required parts (None: the part is generated
+/// strictly).
+pub struct Relaxations {
+    pub params: Vec<Option<Relaxed>>,
+    pub body: Option<Relaxed>,
+}
+
+/// How a parameter is named in relaxation notes: `query parameter 'limit'`.
+pub fn part_name(p: &ParamPlan) -> String {
+    format!("{} parameter {}", p.param.location.as_str(), crate::error::snippet(&p.param.name))
 }
 
 /// A value that serialises to nothing in a URL path.
@@ -165,9 +255,19 @@ pub struct Draft {
     pub cookies: IndexMap<String, Value>,
     pub body: Value,
     pub has_body: bool,
+    /// Relaxation notes per part (part name, one note per step), for parts holding relaxed values.
+    pub relaxation: Vec<(String, Vec<String>)>,
 }
 
 impl Draft {
+    /// Record the relaxation notes of a part (none: the part holds a valid value).
+    pub fn note(&mut self, part: String, notes: Vec<String>) {
+        self.relaxation.retain(|(p, _)| *p != part);
+        if !notes.is_empty() {
+            self.relaxation.push((part, notes));
+        }
+    }
+
     /// The parameter map of a location (None for the body, which is not a parameter map).
     fn part(&mut self, location: PartLocation) -> Option<&mut IndexMap<String, Value>> {
         match location {
@@ -192,7 +292,8 @@ impl Draft {
         }
     }
 
-    /// The finished case, named by the hash of its content.
+    /// The finished case, named by the hash of its content. A draft holding a relaxed value gives a `Relaxed` case
+    /// whatever `source` says.
     pub fn finish(
         self,
         plan: &Plan,
@@ -229,7 +330,7 @@ impl Draft {
             case_id: id::hex32(&text),
             operation_id: plan.op.operation_id.clone(),
             kind,
-            source,
+            source: if self.relaxation.is_empty() { source } else { CaseSource::Relaxed },
             path_params: self.path_params,
             query: self.query,
             headers: self.headers,
@@ -238,6 +339,10 @@ impl Draft {
             has_body: self.has_body,
             media_type,
             violation,
+            relaxation: (!self.relaxation.is_empty()).then(|| {
+                let steps = self.relaxation.iter().flat_map(|(part, notes)| notes.iter().map(move |n| (part, n)));
+                steps.map(|(part, note)| format!("{part}: {note}")).collect::<Vec<_>>().join("; ")
+            }),
         }
     }
 }

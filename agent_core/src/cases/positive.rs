@@ -1,4 +1,6 @@
-//! Positive cases: examples, then boundary values, then generated requests varying the optional parameters.
+//! Positive cases: examples, then boundary values, then generated requests varying the optional parameters; when
+//! none of these exists because a required part's schema is contradictory, relaxed requests (see
+//! `datagen::relax`), examples that fit the relaxed schema first.
 
 use serde_json::Value;
 
@@ -6,6 +8,7 @@ use super::plan::{is_empty_text, Draft, ParamPlan, Plan};
 use super::{CaseKind, CaseSet, CaseSource, GeneratedCase, PartLocation};
 use crate::datagen::{self, Rng};
 use crate::schema::Compiled;
+use crate::validate::{is_valid, Direction};
 
 /// Draws per value for ordinary cases, and for the first case (which must exist when at all possible).
 const ATTEMPTS: usize = 10;
@@ -19,6 +22,9 @@ pub fn cases(c: &Compiled, plan: &Plan, rng: &mut Rng, max: usize) -> Vec<Genera
     let boundary_budget = if remaining >= 2 { remaining - (remaining / 4).max(1) } else { 0 };
     boundaries(c, plan, rng, &mut set, boundary_budget);
     generated(c, plan, rng, &mut set);
+    if set.cases.is_empty() {
+        relaxed(c, plan, rng, &mut set);
+    }
     set.cases
 }
 
@@ -150,6 +156,45 @@ fn generated(c: &Compiled, plan: &Plan, rng: &mut Rng, set: &mut CaseSet) {
         match plan.draft(c, rng, attempts, &mut optional) {
             Some(draft) => {
                 if !set.push(draft.finish(plan, CaseKind::Positive, CaseSource::Generated, None)) {
+                    failures += 1;
+                }
+            }
+            None => failures += 1,
+        }
+    }
+}
+
+/// Requests whose contradictory required parts hold relaxed values: body examples that the relaxed schema accepts
+/// first, then generated ones varying the optional parameters as [`generated`] does.
+fn relaxed(c: &Compiled, plan: &Plan, rng: &mut Rng, set: &mut CaseSet) {
+    let Some(rx) = plan.relaxations(c, rng, FIRST_ATTEMPTS) else { return };
+    let examples: Vec<Value> = match (&rx.body, plan.body.as_ref().and_then(|b| b.media.schema)) {
+        (Some(r), Some(schema)) => {
+            let b = plan.body.as_ref().expect("a body schema");
+            let n = c.node(schema);
+            let mut pool: Vec<Value> = b.media.examples.clone();
+            pool.extend(n.examples.iter().cloned());
+            pool.extend(n.default.iter().cloned());
+            pool.retain(|v| is_valid(&r.compiled, schema, v, Direction::Request));
+            pool
+        }
+        _ => Vec::new(),
+    };
+    let mut failures = 0;
+    let mut i = 0usize;
+    while !set.full() && failures < 3 * set.max.min(100) + 10 {
+        let attempts = if set.cases.is_empty() { FIRST_ATTEMPTS } else { ATTEMPTS };
+        let variant = i;
+        i += 1;
+        let mut optional = |rng: &mut Rng| match variant {
+            0 => true,
+            1 => false,
+            _ => rng.chance(0.5),
+        };
+        match plan.relaxed_draft(c, &rx, rng, attempts, &mut optional, examples.get(variant)) {
+            Some(draft) => {
+                let source = if variant < examples.len() { CaseSource::Example } else { CaseSource::Generated };
+                if !set.push(draft.finish(plan, CaseKind::Positive, source, None)) {
                     failures += 1;
                 }
             }

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::model::{Dialect, MediaType, Operation, ParamLocation, Parameter, RequestBody, Spec, Style};
 use crate::schema::testing::StoreBuilder;
-use crate::validate::{is_valid, Direction};
+use crate::validate::{is_valid, validate, Direction};
 
 fn param(name: &str, location: ParamLocation, required: bool, schema: u32, examples: Vec<Value>) -> Parameter {
     Parameter {
@@ -316,6 +316,8 @@ fn serialised_shape() {
     for key in ["location", "parameter", "keyword", "schema_pointer", "instance_pointer", "description", "boundary"] {
         assert!(v["violation"].get(key).is_some(), "{key}");
     }
+    // `relaxation` only appears on relaxed cases.
+    assert!(v.get("relaxation").is_none(), "{v}");
 }
 
 #[test]
@@ -328,4 +330,127 @@ fn generate_values_for_benchmarks() {
     let neg = generate_values(&c, 0, CaseKind::Negative, 1, 50, crate::datagen::Target::Json);
     assert!(neg.len() >= 20);
     assert!(neg.iter().all(|v| !is_valid(&c, 0, &v.value, Direction::Request) && v.label.is_some()));
+}
+
+/// Entries 0 Order (its `shards` enum spells integers as strings), 1 Shard (the same, for a parameter), 2 Page.
+fn contradictory() -> (Spec, Compiled) {
+    let dialect = Dialect::Oas30;
+    let store = StoreBuilder::new(dialect)
+        .components(json!({
+            "Order": {"type": "object", "required": ["shards", "pin"], "properties": {
+                "pin": {"type": "string", "minLength": 4, "maxLength": 4},
+                "shards": {"type": "integer", "enum": ["1", "2", "4"]},
+                "note": {"type": "string"}}},
+            "Shard": {"type": "integer", "enum": ["1", "2"]},
+            "Page": {"type": "integer", "minimum": 1}
+        }))
+        .build();
+    let (compiled, _) = crate::schema::compile(&store, dialect).unwrap();
+    let ops = vec![
+        operation(
+            "setShards",
+            vec![param("page", ParamLocation::Query, true, 2, vec![])],
+            Some(body(true, vec![("application/json", Some(0), vec![json!({"pin": "1234", "shards": 4})])])),
+        ),
+        operation("getShard", vec![param("shard", ParamLocation::Query, true, 1, vec![])], None),
+        operation("optionalShard", vec![param("shard", ParamLocation::Query, false, 1, vec![])], None),
+    ];
+    let spec = Spec {
+        source: "test".into(),
+        version: "3.0.3".into(),
+        dialect,
+        title: "t".into(),
+        api_version: "1".into(),
+        servers: vec![],
+        security_schemes: IndexMap::new(),
+        security: vec![],
+        operations: ops,
+        warnings: vec![],
+        schemas: store,
+        lines: Default::default(),
+    };
+    (spec, compiled)
+}
+
+#[test]
+fn contradictory_required_parts_give_relaxed_cases_that_say_so() {
+    let (spec, c) = contradictory();
+    let cases = run(&spec, &c, 0, CaseKind::Positive, 1, 5);
+    assert_eq!(cases.len(), 5);
+    // The authors' example fits once its enum is coerced: it comes first.
+    assert_eq!(cases[0].body, json!({"pin": "1234", "shards": 4}));
+    for case in &cases {
+        assert_eq!(case.source, CaseSource::Relaxed);
+        let note = case.relaxation.as_deref().unwrap();
+        assert!(note.starts_with("body: coerced-enum at #/components/schemas/Order/properties/shards/enum"), "{note}");
+        // Only the contradictory sub-schema is relaxed: the rest of the request is valid.
+        let violations = validate(&c, 0, &case.body, Direction::Request);
+        assert!(violations.iter().all(|v| v.instance_pointer == "/shards" && v.keyword == "enum"), "{violations:?}");
+        assert!(is_valid(&c, 2, &case.query["page"], Direction::Request));
+    }
+    let v = serde_json::to_value(&cases[0]).unwrap();
+    assert_eq!(v["source"], "relaxed");
+    assert!(v["relaxation"].as_str().unwrap().contains("'[1,2,4]'"), "{v}");
+    // A parameter is named in the note; an optional contradictory parameter is left out, never relaxed.
+    let param = &run(&spec, &c, 1, CaseKind::Positive, 1, 1)[0];
+    assert!(param.relaxation.as_deref().unwrap().starts_with("query parameter 'shard': coerced-enum"));
+    assert!([json!(1), json!(2)].contains(&param.query["shard"]), "{param:?}");
+    let optional = run(&spec, &c, 2, CaseKind::Positive, 1, 3);
+    assert!(!optional.is_empty() && optional.iter().all(|c| c.source != CaseSource::Relaxed && c.query.is_empty()));
+}
+
+#[test]
+fn satisfiable_operations_are_never_relaxed() {
+    let (spec, c) = fixture();
+    for op in 0..spec.operations.len() {
+        for kind in [CaseKind::Positive, CaseKind::Negative] {
+            for case in run(&spec, &c, op, kind, 3, 30) {
+                assert!(case.source != CaseSource::Relaxed && case.relaxation.is_none(), "{case:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn negatives_on_a_relaxed_base_break_the_original_schema_exactly_where_labelled() {
+    let (spec, c) = contradictory();
+    let cases = run(&spec, &c, 0, CaseKind::Negative, 1, 40);
+    assert!(cases.len() >= 5, "{cases:?}");
+    for case in &cases {
+        let v = case.violation.as_ref().unwrap();
+        assert!(!(v.keyword == "enum" && v.instance_pointer == "/shards"), "labels the relaxation: {v:?}");
+        match v.location {
+            PartLocation::Body if case.has_body => {
+                let original = validate(&c, 0, &case.body, Direction::Request);
+                assert!(
+                    original.iter().any(|o| o.keyword == v.keyword && o.instance_pointer == v.instance_pointer),
+                    "{v:?} not in {original:?}"
+                );
+                assert_eq!(case.source, CaseSource::Relaxed);
+            }
+            PartLocation::Body => assert!(case.relaxation.is_none(), "a missing body carries no note: {case:?}"),
+            _ => {
+                // The body keeps its relaxed value and says so.
+                assert_eq!(case.source, CaseSource::Relaxed);
+                assert!(case.relaxation.as_deref().unwrap().starts_with("body: "), "{case:?}");
+            }
+        }
+    }
+    let labelled = |kw: &str, at: &str| {
+        cases.iter().any(|c| {
+            c.violation.as_ref().unwrap().keyword == kw && c.violation.as_ref().unwrap().instance_pointer == at
+        })
+    };
+    assert!(labelled("type", "/shards") && labelled("maxLength", "/pin") && labelled("required", ""));
+}
+
+#[test]
+fn generate_values_relaxes_a_contradictory_schema() {
+    let (_, c) = contradictory();
+    let pos = generate_values(&c, 1, CaseKind::Positive, 1, 10, crate::datagen::Target::Text);
+    assert_eq!(pos.len(), 10);
+    assert!(pos.iter().all(|v| v.source == CaseSource::Relaxed && v.relaxation.is_some()));
+    let neg = generate_values(&c, 0, CaseKind::Negative, 1, 10, crate::datagen::Target::Json);
+    assert!(!neg.is_empty());
+    assert!(neg.iter().all(|v| v.label.as_ref().is_some_and(|l| l.keyword != "enum")));
 }

@@ -6,6 +6,8 @@
 //!   pattern, format, required, additionalProperties, item and property counts, ... at the root or nested in
 //!   properties and items). Each is checked: it must be invalid and every violation must be the labelled one.
 //! * [`boundaries`]: valid values sitting exactly on a bound (minimum, maxLength, minItems, ...).
+//! * [`relax`]: for a schema no value satisfies, a relaxed copy of the schemas (see `relax` for the ladder) from
+//!   which the closest honest value is generated; such values are invalid and always marked as relaxed.
 //!
 //! All randomness comes from [`rng::Rng`], so a seed gives the same values on every platform and release.
 
@@ -17,6 +19,7 @@ mod mutate;
 mod negative;
 mod numbers;
 mod positive;
+pub mod relax;
 pub mod rng;
 mod sites;
 mod strings;
@@ -28,6 +31,7 @@ use crate::model::SchemaId;
 use crate::schema::Compiled;
 use crate::validate::{is_valid, Direction};
 
+pub use relax::{relax, Relaxed, Rung, Step};
 pub use rng::Rng;
 
 /// How the value travels: as JSON (a body), or as text (path/query/header/cookie parameters, form fields), where
@@ -120,7 +124,21 @@ fn generate_checked(
 /// Up to `limit` values that each break one labelled constraint of node `id` (checked with the validator),
 /// spread over the places of the value (root first, then properties and items in turn).
 pub fn negatives(c: &Compiled, id: SchemaId, opts: GenOptions, rng: &mut Rng, limit: usize) -> Vec<Labelled> {
-    negative::negatives(c, id, opts, rng, limit)
+    negative::negatives(c, None, id, opts, rng, limit)
+}
+
+/// [`negatives`] of a relaxed schema (bases and checks use the relaxed copy), keeping only those whose label is a
+/// violation of the `original` schema that the relaxed base value does not already have: a negative never labels
+/// what only the relaxation introduced (e.g. an `enum` whose values had to be coerced).
+pub fn relaxed_negatives(
+    original: &Compiled,
+    relaxed: &Relaxed,
+    id: SchemaId,
+    opts: GenOptions,
+    rng: &mut Rng,
+    limit: usize,
+) -> Vec<Labelled> {
+    negative::negatives(&relaxed.compiled, Some(original), id, opts, rng, limit)
 }
 
 /// Up to `limit` valid values that each sit exactly on one bound of node `id` (label `boundary: true`).
@@ -128,5 +146,7 @@ pub fn boundaries(c: &Compiled, id: SchemaId, opts: GenOptions, rng: &mut Rng, l
     boundary::boundaries(c, id, opts, rng, limit)
 }
 
+#[cfg(test)]
+mod relax_tests;
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,16 @@ pub struct Candidate {
     pub alternatives: Vec<Op>,
 }
 
-pub fn negatives(c: &Compiled, id: NodeId, opts: GenOptions, rng: &mut Rng, limit: usize) -> Vec<Labelled> {
+/// Negatives of node `id` of `c`. With `original` (`c` is then a relaxed copy of it), a negative is kept only when
+/// the original reports its label and does not already report it for the base value.
+pub fn negatives(
+    c: &Compiled,
+    original: Option<&Compiled>,
+    id: NodeId,
+    opts: GenOptions,
+    rng: &mut Rng,
+    limit: usize,
+) -> Vec<Labelled> {
     let mut out: Vec<Labelled> = Vec::new();
     for round in 0..MAX_BASES {
         if out.len() >= limit {
@@ -38,6 +47,18 @@ pub fn negatives(c: &Compiled, id: NodeId, opts: GenOptions, rng: &mut Rng, limi
             .or_else(|| super::positive_with(c, id, opts, rng, 20))
         else {
             break;
+        };
+        let inherited = original.map(|o| validate(o, id, &base, opts.direction));
+        let genuine = |value: &Value, label: &Label| match (original, &inherited) {
+            (Some(o), Some(inherited)) => {
+                let is_label = |v: &crate::validate::Violation| {
+                    v.keyword == label.keyword
+                        && v.instance_pointer == label.instance_pointer
+                        && v.schema_pointer == label.schema_pointer
+                };
+                !inherited.iter().any(is_label) && validate(o, id, value, opts.direction).iter().any(is_label)
+            }
+            _ => true,
         };
         let places = places(c, id, &base, MAX_PLACES);
         let mut gen = Generator::new(c, rng, opts);
@@ -52,6 +73,9 @@ pub fn negatives(c: &Compiled, id: NodeId, opts: GenOptions, rng: &mut Rng, limi
                     continue;
                 }
                 if let Some(value) = confirm(c, id, opts, &base, &places[cand.place], cand) {
+                    if !genuine(&value, &cand.label) {
+                        continue;
+                    }
                     out.push(Labelled { value, label: cand.label.clone() });
                     if out.len() >= limit {
                         break 'rounds;

@@ -313,8 +313,13 @@ impl<'c, 'r> Generator<'c, 'r> {
         chosen.extend(dependents);
         let mut map = Map::with_capacity(chosen.len() + min_props as usize);
         for name in chosen {
+            // A property that another node of the set forbids (an `allOf` member with `additionalProperties:
+            // false` that does not repeat it) can only be left out.
             let Ok(schemas) = conjuncts::property_schemas(c, nodes, name) else {
-                return None;
+                if required.contains(&name) {
+                    return None;
+                }
+                continue;
             };
             let v = self.value(&schemas, depth + 1);
             match v {

@@ -15,6 +15,7 @@ mod post;
 pub mod regex_gen;
 pub mod testing;
 pub mod types;
+pub mod unsat;
 mod warnings;
 
 pub use format::Format;
@@ -31,8 +32,9 @@ use crate::model::{Dialect, SchemaId, SchemaStore};
 /// Deepest nesting of inline schemas accepted.
 pub const MAX_SCHEMA_DEPTH: usize = 512;
 
-/// All schemas of a spec, compiled. Node ids for the store's entries equal their [`SchemaId`].
-#[derive(Debug)]
+/// All schemas of a spec, compiled. Node ids for the store's entries equal their [`SchemaId`]. Cloned only to relax
+/// a contradictory schema for generation (see `datagen::relax`).
+#[derive(Clone, Debug)]
 pub struct Compiled {
     pub dialect: Dialect,
     pub nodes: Vec<Node>,
@@ -64,17 +66,18 @@ impl Compiled {
     }
 }
 
-/// Compile every entry of the store. Invalid `pattern`s are `SPEC_PATTERN_INVALID` errors; unknown formats and
-/// ignored keywords are warnings.
+/// Compile every entry of the store. Invalid `pattern`s are `SPEC_PATTERN_INVALID` errors; unknown formats,
+/// ignored keywords and contradictory schemas (see [`unsat`]) are warnings.
 pub fn compile(store: &SchemaStore, dialect: Dialect) -> Result<(Compiled, Vec<Warning>)> {
     let mut compiler = compiler::Compiler::new(store, dialect);
     compiler.compile_entries()?;
-    let compiler::Compiler { mut nodes, patterns, warnings, .. } = compiler;
+    let compiler::Compiler { mut nodes, patterns, mut warnings, .. } = compiler;
     post::implicit_mappings(&mut nodes, store);
     post::property_flags(&mut nodes);
     let cost = post::costs(&nodes);
     let names = store.entries.iter().map(|e| e.name.as_deref().map(Into::into)).collect();
     let compiled = Compiled { dialect, nodes, patterns, entries: store.len(), names, cost };
+    unsat::detect(&compiled, &mut warnings);
     Ok((compiled, warnings.finish()))
 }
 

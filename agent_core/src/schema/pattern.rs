@@ -7,6 +7,7 @@
 use super::regex_gen::{RegexGen, Stretch};
 use crate::datagen::rng::Rng;
 
+#[derive(Clone)]
 pub struct Pattern {
     pub source: Box<str>,
     pub regex: regress::Regex,

@@ -242,3 +242,75 @@ fn unknown_type_names_warn_and_constrain_nothing() {
     assert_eq!(warnings.len(), 1);
     assert_eq!(warnings[0].pointer, "#/components/schemas/S/type");
 }
+
+fn unsatisfiable(dialect: Dialect, components: serde_json::Value) -> Vec<Warning> {
+    let (_, warnings) = compile_warn(dialect, components);
+    warnings.into_iter().filter(|w| w.code == ErrorCode::SpecSchemaUnsatisfiable).collect()
+}
+
+#[test]
+fn contradictory_schemas_warn_once_each() {
+    let warnings = unsatisfiable(
+        Dialect::Swagger20,
+        json!({
+            // A strict allOf member that does not repeat its parent's required property (Azure style).
+            "Props": {"type": "object", "additionalProperties": false, "required": ["name"],
+                      "properties": {"name": {"type": "string"}}, "allOf": [{"$ref": "#/definitions/Base"}]},
+            "Base": {"type": "object", "additionalProperties": false, "properties": {"created": {"type": "string"}}},
+            // Uses Props through allOf: the same conflict, not reported again.
+            "User": {"allOf": [{"$ref": "#/definitions/Props"}]},
+            // A misspelt required name under additionalProperties: false.
+            "Screens": {"type": "object", "additionalProperties": false, "required": ["defaultScreen"],
+                        "properties": {"default": {"type": "integer"}}},
+            // Strings that spell integers.
+            "Shards": {"type": "integer", "enum": ["1", "2"]},
+            "Gender": {"type": "string", "maxLength": 1, "enum": ["MALE", "FEMALE"]},
+            // Open alternatives with disjoint properties.
+            "Restaurant": {"oneOf": [
+                {"type": "object", "properties": {"Id": {"type": "integer"}}},
+                {"type": "object", "properties": {"Reference": {"type": "string"}}}
+            ]}
+        }),
+    );
+    let pointers: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "#/definitions/Props",
+            "#/definitions/Screens",
+            "#/definitions/Shards",
+            "#/definitions/Gender",
+            "#/definitions/Restaurant"
+        ]
+    );
+    assert!(warnings[0].message.contains("'name'") && warnings[0].message.contains("#/definitions/Base"));
+    assert!(warnings[1].message.contains("declared nowhere"));
+    assert!(warnings[2].message.contains("`type: integer`"));
+    assert!(warnings[4].message.contains("oneOf"));
+    assert_eq!(ErrorCode::SpecSchemaUnsatisfiable.severity(), "warning");
+}
+
+#[test]
+fn satisfiable_look_alikes_do_not_warn() {
+    let warnings = unsatisfiable(
+        Dialect::Oas30,
+        json!({
+            // The strict member repeats the property; a required name matched by patternProperties.
+            "A": {"type": "object", "additionalProperties": false, "required": ["name", "x-1"],
+                  "properties": {"name": {"type": "string"}}, "patternProperties": {"^x-": {}},
+                  "allOf": [{"type": "object", "additionalProperties": false,
+                             "properties": {"name": {}}, "patternProperties": {"^x-": {}}}]},
+            // Not necessarily an object: a string satisfies it; nullable: null satisfies it.
+            "B": {"additionalProperties": false, "required": ["missing"]},
+            "C": {"type": "object", "nullable": true, "additionalProperties": false, "required": ["missing"]},
+            // Some listed value fits.
+            "D": {"type": "integer", "enum": ["1", 2]},
+            // Alternatives told apart by a required property, or by a shared property of different types.
+            "E": {"oneOf": [{"type": "object", "required": ["a"], "properties": {"a": {}}},
+                            {"type": "object", "properties": {"b": {}}}]},
+            "F": {"oneOf": [{"type": "object", "properties": {"k": {"type": "integer"}}},
+                            {"type": "object", "properties": {"k": {"type": "string"}}}]}
+        }),
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
