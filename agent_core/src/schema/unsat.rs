@@ -142,7 +142,7 @@ fn open_object(c: &Compiled, scope: &[NodeId]) -> bool {
             && n.any_of.is_empty()
             && n.conditional.is_none();
         plain
-            && n.object.as_deref().map_or(true, |o| {
+            && n.object.as_deref().is_none_or(|o| {
                 o.required.is_empty()
                     && o.min_properties.unwrap_or(0) == 0
                     && o.additional == Additional::Allow
