@@ -20,7 +20,8 @@ pub struct NativeSchema {
 
 #[pymethods]
 impl NativeSchema {
-    /// `count` values as JSON: positives as a list of values, negatives as a list of `{value, label}`.
+    /// `count` values as JSON: positives as a list of `{value, relaxation}` (relaxation is null unless the schema
+    /// is unsatisfiable and the value is a labelled best effort), negatives as a list of `{value, label}`.
     fn generate<'py>(
         &self,
         py: Python<'py>,
@@ -39,7 +40,7 @@ impl NativeSchema {
         let out: Vec<Value> = values
             .into_iter()
             .map(|v| match kind {
-                CaseKind::Positive => v.value,
+                CaseKind::Positive => serde_json::json!({ "value": v.value, "relaxation": v.relaxation }),
                 CaseKind::Negative => serde_json::json!({ "value": v.value, "label": v.label }),
             })
             .collect();
