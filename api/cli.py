@@ -17,15 +17,7 @@ from agent_core.errors import ConfigError, SentinelError, SpecError, TargetUnrea
 from api.commands.checks import checks_command
 from api.commands.run import run_command
 from api.commands.spec import spec_group
-from api.exit_codes import ExitCode
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0    no failure found
-  1    failures found
-  2    bad usage, bad config or a spec that cannot be loaded
-  3    the target could not be reached
-  130  interrupted (results so far are kept)"""
+from api.exit_codes import EXIT_CODES_HELP, ExitCode
 
 
 class _Group(click.Group):

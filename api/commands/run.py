@@ -22,7 +22,7 @@ from agent_core.settings import Settings
 from api.commands.spec_source import SpecSourceOptions, open_spec, spec_source_options
 from api.console.progress import ProgressSink
 from api.console.summary import print_summary
-from api.exit_codes import ExitCode
+from api.exit_codes import EXIT_CODES_HELP, ExitCode
 from api.reports import parse_report_spec
 from api.reports.collector import ReportCollector
 from api.reports.ndjson import NdjsonWriter
@@ -56,7 +56,7 @@ def _seed(value: str) -> int:
     return seed
 
 
-@click.command("run")
+@click.command("run", epilog=EXIT_CODES_HELP)
 @click.option("--spec", "spec_source", required=True, metavar="PATH|URL", help="The OpenAPI or Swagger document.")
 @click.option("--base-url", required=True, metavar="URL", help="Where the API under test listens.")
 @click.option(
@@ -91,7 +91,11 @@ def _seed(value: str) -> int:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="YAML/JSON file of named identities (see docs/identities.md).",
 )
-@click.option("--identity", metavar="NAME", help="Which identity of --identities to use (default: the first).")
+@click.option(
+    "--identity",
+    metavar="NAME",
+    help="Send this identity's credentials everywhere (default: per operation, the first identity that fits).",
+)
 @click.option(
     "--include",
     multiple=True,

@@ -4,8 +4,10 @@ its reports."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -140,3 +142,25 @@ def test_bad_usage_exits_2() -> None:
     proc = sentinel("run", "--spec", str(CLEAN_SPEC), "--base-url", "http://127.0.0.1:9", "--kinds", "chaos")
     assert proc.returncode == 2
     assert "unknown kind 'chaos'" in proc.stderr
+
+
+def test_ctrl_c_keeps_the_results_so_far(clean_target_url: str, tmp_path: Path) -> None:
+    """Interrupted runs exit 130, print a partial summary and keep what was executed in the reports."""
+    command = [
+        sys.executable, "-m", "api.cli", "run", "--spec", str(CLEAN_SPEC), "--base-url", clean_target_url,
+        "--rate-limit", "20", "--report", _reports(tmp_path),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ndjson = tmp_path / "r.ndjson"
+    deadline = time.monotonic() + 30
+    while not (ndjson.exists() and ndjson.stat().st_size > 0) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err[-2000:]
+    assert "interrupted" in out + err
+    assert "Traceback" not in err
+    kept = list(read_ndjson(ndjson))
+    assert 0 < len(kept) < 138, "the run should have been stopped part-way"
+    xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(tmp_path / "junit.xml")
