@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,10 +37,53 @@ class ExecutorDefaults(BaseModel):
     max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
 
+class PostgresSettings(BaseModel):
+    """Where results are stored. The default is the local server that ``make infra-up`` starts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dsn: SecretStr = SecretStr("postgresql+psycopg://sentinel@127.0.0.1:55432/sentinel")
+    pool_size: int = Field(default=5, ge=1)
+    # Results are partitioned by day of job_started_at; partitions are created this many days ahead and dropped
+    # when older than the retention.
+    partitions_ahead_days: int = Field(default=7, ge=1)
+    retention_days: int = Field(default=90, ge=1)
+
+
+class KafkaSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    bootstrap_servers: str = "127.0.0.1:59092"
+    partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    client_id: str = "sentinel"
+    consumer_group_prefix: str = "sentinel"
+
+
+class ElasticsearchSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    url: str = "http://127.0.0.1:59200"
+    username: str | None = None
+    password: SecretStr | None = None
+    index_prefix: str = "sentinel-results"
+    verify_certs: bool = True
+
+
+class RedisSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    url: SecretStr = SecretStr("redis://127.0.0.1:56379/0")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SENTINEL_", env_nested_delimiter="__", frozen=True)
 
     spec: SpecLimits = SpecLimits()
     executor: ExecutorDefaults = ExecutorDefaults()
+    postgres: PostgresSettings = PostgresSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
+    redis: RedisSettings = RedisSettings()
     reports_dir: Path = Path("reports")
     log_level: str = "WARNING"
