@@ -30,9 +30,9 @@ demo: install ## Start the demo shop, test it with `sentinel run`, print the sum
 	$(PY) -m examples.demo_target.run_demo --port $(DEMO_PORT)
 
 .PHONY: test
-test: install ## Install what tests need and run the whole suite (Rust and Python)
+test: install ## Install what tests need, start the local services, run the whole suite (Rust and Python), stop them
 	cargo test --manifest-path $(CARGO_MANIFEST) --quiet
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m deploy.local with -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## ruff, mypy, import-linter, cargo fmt and clippy
@@ -49,6 +49,18 @@ bench: install ## Run the benchmarks against their peers (see bench/RESULTS.md)
 	$(PIP) install -e '.[bench]'
 	$(PY) -m bench.generation
 	$(PY) -m bench.execution
+
+.PHONY: infra-up
+infra-up: install ## Install (cached) and start Postgres, Kafka, Elasticsearch and Redis on loopback (SERVICES=... for some)
+	$(PY) -m deploy.local up $(SERVICES)
+
+.PHONY: infra-down
+infra-down: ## Stop the local services that infra-up started (SERVICES=... for some)
+	$(PY) -m deploy.local down $(SERVICES)
+
+.PHONY: infra-status
+infra-status: ## State, endpoint, PID, memory and log file of each local service
+	$(PY) -m deploy.local status $(SERVICES)
 
 .PHONY: clean
 clean: ## Remove the virtualenv and build outputs

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +20,11 @@ from typing import Protocol
 
 from actors.executor import ExecutedCase, Executor, ExecutorConfig
 from actors.identities import IdentityResolver
+from actors.lifecycle import RunEventSink, job_stats, run_event
 from actors.supervisor import Job, WorkUnit, plan_cases
 from actors.transport import AiohttpTransport, Transport
 from agent_core.checks import CheckConfig, CheckContext, CheckInfo, run_checks
-from agent_core.events import ResultEvent, event_id_for
+from agent_core.events import ResultEvent, RunEventType, event_id_for
 from agent_core.models import ErrorKind, Finding, Status, TestCase
 from agent_core.sanitize import Sanitizer
 
@@ -63,6 +65,43 @@ class RunOutcome:
         return self.executed > 0 and judged == 0 and self.error_kinds[ErrorKind.UNREACHABLE] > 0
 
 
+class _Lifecycle:
+    """Publishes the job's lifecycle facts to the sinks that want them; progress at most every few seconds."""
+
+    PROGRESS_EVERY_S = 5.0
+
+    def __init__(self, job: Job, config: RunConfig, sinks: Sequence[EventSink], outcome: RunOutcome) -> None:
+        self._job = job
+        self._checks = tuple(c.name for c in config.checks)
+        self._sinks = [s for s in sinks if isinstance(s, RunEventSink)]
+        self._outcome = outcome
+        self._sequence = 0
+        self._last = time.monotonic()
+
+    def emit(self, kind: RunEventType, error: str | None = None) -> None:
+        if not self._sinks:
+            return
+        event = run_event(self._job, kind, self._stats(), sequence=self._sequence, error=error)
+        for sink in self._sinks:
+            sink.emit_run(event)
+
+    def maybe_progress(self) -> None:
+        if self._sinks and time.monotonic() - self._last >= self.PROGRESS_EVERY_S:
+            self._last = time.monotonic()
+            self._sequence += 1
+            self.emit(RunEventType.PROGRESSED)
+
+    def _stats(self) -> dict[str, object]:
+        outcome = self._outcome
+        return {
+            **job_stats(self._job, self._checks),
+            "planned": outcome.planned,
+            "executed": outcome.executed,
+            "findings": outcome.findings,
+            "statuses": {status.value: n for status, n in outcome.statuses.items()},
+        }
+
+
 def _aiohttp_transport(config: ExecutorConfig) -> Transport:
     return AiohttpTransport(config.concurrency, max_response_bytes=config.max_response_bytes)
 
@@ -94,6 +133,8 @@ class LocalRuntime:
         :class:`TargetUnreachable` before anything is sent."""
         planned = cases if cases is not None else self.plan(job)
         outcome = RunOutcome(job=job, planned=len(planned))
+        lifecycle = _Lifecycle(job, config, sinks, outcome)
+        lifecycle.emit(RunEventType.CREATED)
         logger.info("job %s: %d cases planned against %s", job.job_id, len(planned), job.base_url)
         transport = self._transport_factory(config.executor)
         sanitizer = Sanitizer(identities.secrets())
@@ -101,9 +142,11 @@ class LocalRuntime:
         if preflight:
             try:
                 await executor.preflight()
-            except BaseException:
+            except BaseException as exc:
                 await transport.aclose()
+                lifecycle.emit(RunEventType.FAILED, error=str(exc))
                 raise
+        lifecycle.emit(RunEventType.STARTED)
         queue: asyncio.Queue[tuple[WorkUnit, TestCase]] = asyncio.Queue()
         for item in planned:
             queue.put_nowait(item)
@@ -123,15 +166,21 @@ class LocalRuntime:
                 outcome.findings += len(event.findings)
                 for sink in sinks:
                     sink.emit(event)
+                lifecycle.maybe_progress()
 
         try:
             await asyncio.gather(*(work() for _ in range(max(1, config.executor.concurrency))))
         except asyncio.CancelledError:
             outcome.interrupted = True
+            lifecycle.emit(RunEventType.FAILED, error="interrupted")
+            raise
+        except BaseException as exc:
+            lifecycle.emit(RunEventType.FAILED, error=f"{type(exc).__name__}: {exc}")
             raise
         finally:
             outcome.finished_at = datetime.now(UTC)
             await transport.aclose()
+        lifecycle.emit(RunEventType.FINISHED)
         logger.info("job %s: %d executed, %d findings", job.job_id, outcome.executed, outcome.findings)
         return outcome
 

@@ -15,6 +15,9 @@ import click
 from agent_core import __version__
 from agent_core.errors import ConfigError, SentinelError, SpecError, TargetUnreachable
 from api.commands.checks import checks_command
+from api.commands.db import db_group
+from api.commands.infra import infra_group
+from api.commands.pipeline import pipeline_group
 from api.commands.run import run_command
 from api.commands.spec import spec_group
 from api.exit_codes import EXIT_CODES_HELP, ExitCode
@@ -58,6 +61,9 @@ def cli(verbose: int) -> None:
 cli.add_command(run_command)
 cli.add_command(spec_group)
 cli.add_command(checks_command)
+cli.add_command(infra_group)
+cli.add_command(db_group)
+cli.add_command(pipeline_group)
 
 
 def main() -> None:

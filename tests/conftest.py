@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["tests.fixtures.corpus", "tests.fixtures.servers"]
+pytest_plugins = [
+    "tests.fixtures.corpus",
+    "tests.fixtures.servers",
+    "tests.fixtures.postgres",
+    "tests.fixtures.kafka",
+    "tests.fixtures.elasticsearch",
+]

@@ -15,16 +15,18 @@ from actors.identities import Identity, IdentityResolver, identities_from_flags,
 from actors.ratelimit import RateLimit
 from actors.runtime import EventSink, LocalRuntime, RunConfig, RunOutcome
 from actors.supervisor import DEFAULT_KINDS, Job, OperationFilter, WorkUnit
-from agent_core.checks import CheckConfig, resolve
+from agent_core.checks import CheckConfig, CheckInfo, resolve
 from agent_core.errors import ConfigError
 from agent_core.models import Severity, TestCase, TestKind
 from agent_core.settings import Settings
+from api.commands.run_outputs import BusSink, build_bus, parse_stores
 from api.commands.spec_source import SpecSourceOptions, open_spec, spec_source_options
 from api.console.progress import ProgressSink
 from api.console.summary import print_summary
 from api.exit_codes import EXIT_CODES_HELP, ExitCode
 from api.reports import parse_report_spec
 from api.reports.collector import ReportCollector
+from api.reports.context import ReportContext
 from api.reports.ndjson import NdjsonWriter
 
 
@@ -124,6 +126,20 @@ def _seed(value: str) -> int:
     show_default=True,
     help="Exit 1 only for findings at or above this severity.",
 )
+@click.option(
+    "--bus",
+    type=click.Choice(["local", "kafka"]),
+    default="local",
+    show_default=True,
+    help="Where results are published: in-process, or Kafka (then `sentinel pipeline consume` stores them).",
+)
+@click.option(
+    "--store",
+    default="none",
+    show_default=True,
+    metavar="none|all|postgres,elasticsearch",
+    help="With --bus local: stores written in-process (addresses from SENTINEL_POSTGRES__DSN etc.).",
+)
 @click.option("--dry-run", is_flag=True, help="Plan the cases and print what would be sent, without sending.")
 @click.option("--progress/--no-progress", default=None, help="Live progress bar (default: on a terminal).")
 @spec_source_options
@@ -148,6 +164,8 @@ def run_command(
     max_response_time: float | None,
     report_spec: str | None,
     fail_on: str,
+    bus: str,
+    store: str,
     dry_run: bool,
     progress: bool | None,
     spec_root: Path | None,
@@ -165,10 +183,8 @@ def run_command(
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
     reports = parse_report_spec(report_spec) if report_spec else {}
-    names = [n.strip() for n in check_names.split(",") if n.strip()] if check_names else None
-    if max_response_time is not None:
-        names = [*(names or [c.name for c in resolve(None)]), "max_response_time"]
-    checks = tuple(resolve(names))
+    stores = parse_stores(store)
+    checks = _checks(check_names, max_response_time)
     identities = _identities(auth_bearer, auth_basic, auth_api_keys, identities_file, identity)
 
     spec = open_spec(spec_source, SpecSourceOptions(spec_root, allow_remote_refs, max_spec_bytes), settings)
@@ -183,16 +199,7 @@ def run_command(
         identity=identity,
         authenticated=bool(identities),
     )
-    defaults = settings.executor
-    executor = ExecutorConfig(
-        concurrency=workers or defaults.workers,
-        timeout_s=timeout or defaults.timeout_s,
-        connect_retries=defaults.connect_retries,
-        max_retry_after_s=defaults.max_retry_after_s,
-        rate_limit=RateLimit(rate_limit) if rate_limit else None,
-        stored_body_bytes=defaults.stored_body_bytes,
-        max_response_bytes=defaults.max_response_bytes,
-    )
+    executor = _executor_config(settings, workers, timeout, rate_limit)
     config = RunConfig(executor=executor, checks=checks, check_config=CheckConfig(max_response_time))
     runtime = LocalRuntime()
     cases = runtime.plan(job)
@@ -207,6 +214,9 @@ def run_command(
 
     collector = ReportCollector()
     sinks: list[EventSink] = [collector]
+    results_bus = build_bus(bus, stores, settings)
+    if results_bus is not None:
+        sinks.append(BusSink(results_bus))
     ndjson = NdjsonWriter(reports.pop("ndjson")) if "ndjson" in reports else None
     if ndjson is not None:
         sinks.append(ndjson)
@@ -228,13 +238,48 @@ def run_command(
         spec_source=spec_source,
         checks=tuple(c.name for c in checks),
     )
-    print_summary(context, interrupted=outcome is None or outcome.interrupted)
-    written = collector.write(reports, context)
-    for fmt, path in written.items():
+    _report(context, collector, reports, ndjson, interrupted=outcome is None or outcome.interrupted)
+    if results_bus is not None:
+        # Everything delivered (Kafka: acknowledged; local: written) before success is reported; failures raise.
+        results_bus.close()
+    sys.exit(int(_exit_code(outcome, collector, Severity(fail_on))))
+
+
+def _checks(check_names: str | None, max_response_time: float | None) -> tuple[CheckInfo, ...]:
+    names = [n.strip() for n in check_names.split(",") if n.strip()] if check_names else None
+    if max_response_time is not None:
+        names = [*(names or [c.name for c in resolve(None)]), "max_response_time"]
+    return tuple(resolve(names))
+
+
+def _executor_config(
+    settings: Settings, workers: int | None, timeout: float | None, rate_limit: float | None
+) -> ExecutorConfig:
+    defaults = settings.executor
+    return ExecutorConfig(
+        concurrency=workers or defaults.workers,
+        timeout_s=timeout or defaults.timeout_s,
+        connect_retries=defaults.connect_retries,
+        max_retry_after_s=defaults.max_retry_after_s,
+        rate_limit=RateLimit(rate_limit) if rate_limit else None,
+        stored_body_bytes=defaults.stored_body_bytes,
+        max_response_bytes=defaults.max_response_bytes,
+    )
+
+
+def _report(
+    context: ReportContext,
+    collector: ReportCollector,
+    reports: dict[str, Path],
+    ndjson: NdjsonWriter | None,
+    *,
+    interrupted: bool,
+) -> None:
+    print_summary(context, interrupted=interrupted)
+    for fmt, path in collector.write(reports, context).items():
         click.echo(f"{fmt} report: {path}")
     if ndjson is not None:
         click.echo(f"ndjson report: {ndjson.path}")
-    sys.exit(int(_exit_code(outcome, collector, Severity(fail_on))))
 
 
 def _identities(

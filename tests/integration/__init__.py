@@ -1,0 +1,1 @@
+"""Tests against real services started by deploy.local (see docs/local-services.md)."""
