@@ -34,6 +34,11 @@ test: install ## Install what tests need, start the local services, run the whol
 	cargo test --manifest-path $(CARGO_MANIFEST) --quiet
 	$(PY) -m deploy.local with -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
+.PHONY: test-exactly-once
+test-exactly-once: install ## The pipeline's exactly-once test with 100,000 events and every fault (EVENTS=... to change)
+	SENTINEL_EXACTLY_ONCE_EVENTS=$(or $(EVENTS),100000) $(PY) -m deploy.local with -- \
+		$(PY) -m pytest -p no:cacheprovider tests/integration/pipeline/test_exactly_once.py -k every_result -v
+
 .PHONY: lint
 lint: install ## ruff, mypy, import-linter, cargo fmt and clippy
 	$(VENV)/bin/ruff check .

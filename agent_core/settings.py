@@ -54,6 +54,8 @@ class KafkaSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     bootstrap_servers: str = "127.0.0.1:59092"
+    # Prefixes every topic name (``<namespace>.sentinel.results.v1``): several environments on one cluster.
+    topic_namespace: str = ""
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     client_id: str = "sentinel"

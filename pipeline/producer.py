@@ -66,8 +66,8 @@ class ProducerOptions:
     batch_size: int = 256 * 1024
     delivery_timeout_ms: int = 120_000
     request_timeout_ms: int = 30_000
-    # The idempotent producer keeps order with at most 5 requests in flight per connection.
-    max_in_flight: int = 5
+    # kafka-python 2.x keeps the idempotent producer's order only with one request in flight per connection.
+    max_in_flight: int = 1
     compression: str | None = None  # None: the best codec installed
 
 

@@ -7,9 +7,11 @@ poison messages with the reason they were rejected.
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from typing import Final
 
-from kafka.admin import KafkaAdminClient
+from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from agent_core.errors import SentinelError
@@ -21,8 +23,10 @@ __all__ = [
     "RESULTS_TOPIC",
     "RUNS_TOPIC",
     "KafkaUnavailable",
+    "TopicNames",
     "ensure_topics",
     "topic_configs",
+    "topic_names",
 ]
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,23 @@ RESULTS_TOPIC: Final = "sentinel.results.v1"
 RUNS_TOPIC: Final = "sentinel.runs.v1"
 DLQ_TOPIC: Final = "sentinel.results.dlq"
 ALL_TOPICS: Final = (RESULTS_TOPIC, RUNS_TOPIC, DLQ_TOPIC)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNames:
+    results: str
+    runs: str
+    dlq: str
+
+    def all(self) -> tuple[str, str, str]:
+        return (self.results, self.runs, self.dlq)
+
+
+def topic_names(settings: KafkaSettings) -> TopicNames:
+    """The topics of a deployment: the standard names, under ``settings.topic_namespace`` when one is set."""
+    namespace = settings.topic_namespace.strip(".")
+    prefix = f"{namespace}." if namespace else ""
+    return TopicNames(f"{prefix}{RESULTS_TOPIC}", f"{prefix}{RUNS_TOPIC}", f"{prefix}{DLQ_TOPIC}")
 
 
 class KafkaUnavailable(SentinelError):
@@ -68,7 +89,7 @@ def ensure_topics(settings: KafkaSettings, topics: tuple[str, ...] = ALL_TOPICS,
             bootstrap_servers=settings.bootstrap_servers.split(","),
             client_id=f"{settings.client_id}-admin",
             request_timeout_ms=int(timeout_s * 1000),
-            bootstrap_timeout_ms=int(timeout_s * 1000),
+            api_version_auto_timeout_ms=int(timeout_s * 1000),
         )
     except KafkaError as exc:
         raise KafkaUnavailable(f"cannot reach Kafka at {settings.bootstrap_servers}: {exc!r}") from exc
@@ -77,17 +98,28 @@ def ensure_topics(settings: KafkaSettings, topics: tuple[str, ...] = ALL_TOPICS,
         missing = [topic for topic in topics if topic not in existing]
         created: list[str] = []
         for topic in missing:
-            spec = {
-                "num_partitions": settings.partitions,
-                "replication_factor": settings.replication_factor,
-                "configs": topic_configs(topic, settings.replication_factor),
-            }
+            new = NewTopic(
+                name=topic,
+                num_partitions=settings.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs=topic_configs(topic, settings.replication_factor),
+            )
             try:
-                admin.create_topics({topic: spec}, timeout_ms=int(timeout_s * 1000), wait_for_metadata=True)
+                admin.create_topics([new], timeout_ms=int(timeout_s * 1000))
             except TopicAlreadyExistsError:
                 continue
             created.append(topic)
             log.info("created topic %s (%d partitions)", topic, settings.partitions)
+        _wait_until_listed(admin, created, timeout_s)
         return created
     finally:
         admin.close()
+
+
+def _wait_until_listed(admin: KafkaAdminClient, topics: list[str], timeout_s: float) -> None:
+    """Creation is acknowledged before every broker lists the topic: wait until metadata shows it."""
+    deadline = time.monotonic() + timeout_s
+    while topics and not set(topics) <= set(admin.list_topics()):
+        if time.monotonic() > deadline:
+            raise KafkaUnavailable(f"topics {topics} were created but do not show in the metadata")
+        time.sleep(0.1)

@@ -13,7 +13,7 @@ import click
 from agent_core.settings import Settings
 from pipeline.consumer import SinkConsumer
 from pipeline.sinks.base import Sink
-from pipeline.topics import RUNS_TOPIC
+from pipeline.topics import ensure_topics, topic_names
 
 __all__ = ["consume_command", "pipeline_group"]
 
@@ -53,10 +53,20 @@ def consume_command(sink_name: str, group: str | None, max_batch: int) -> None:
         logging.getLogger("kafka").setLevel(logging.WARNING)
     prefix = group or settings.kafka.consumer_group_prefix
     names = SINK_NAMES if sink_name == "all" else (sink_name,)
+    topics = topic_names(settings.kafka)
+    ensure_topics(settings.kafka, topics.all())
     consumers: list[SinkConsumer] = []
     for name in names:
         consumers.append(
-            SinkConsumer(settings.kafka, _build_sink(name, settings), f"{prefix}-{name}", max_batch=max_batch)
+            SinkConsumer(
+                settings.kafka,
+                _build_sink(name, settings),
+                f"{prefix}-{name}",
+                topic=topics.results,
+                dlq_topic=topics.dlq,
+                max_batch=max_batch,
+                create_topics=False,
+            )
         )
         if name in _RUNS_SINKS:
             # Runs in a group of their own: its offsets and lag read separately from the results'.
@@ -65,8 +75,11 @@ def consume_command(sink_name: str, group: str | None, max_batch: int) -> None:
                     settings.kafka,
                     _build_sink(name, settings),
                     f"{prefix}-{name}-runs",
-                    topic=RUNS_TOPIC,
+                    topic=topics.runs,
+                    dlq_topic=topics.dlq,
+                    events="runs",
                     max_batch=max_batch,
+                    create_topics=False,
                 )
             )
     _run_all(consumers)

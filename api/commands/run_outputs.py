@@ -17,6 +17,7 @@ from pipeline.bus import Bus, KafkaBus, LocalBus
 from pipeline.sinks.base import Sink
 from pipeline.sinks.elasticsearch import ElasticsearchSink, elasticsearch_client
 from pipeline.sinks.postgres import PostgresSink
+from pipeline.topics import ensure_topics, topic_names
 
 STORES = ("postgres", "elasticsearch")
 
@@ -55,7 +56,9 @@ def build_bus(bus: str, stores: Sequence[str], settings: Settings) -> Bus | None
                 "the stores",
                 "CONFIG_STORE",
             )
-        return KafkaBus(settings.kafka)
+        topics = topic_names(settings.kafka)
+        ensure_topics(settings.kafka, topics.all())
+        return KafkaBus(settings.kafka, results_topic=topics.results, runs_topic=topics.runs, create_topics=False)
     if not stores:
         return None
     return LocalBus([_sink(name, settings) for name in stores])

@@ -168,7 +168,7 @@ class Kafka(Service):
         try:
             admin = KafkaAdminClient(
                 bootstrap_servers=self.endpoint(), client_id="sentinel-local-health", request_timeout_ms=5000,
-                bootstrap_timeout_ms=5000,
+                api_version_auto_timeout_ms=5000,
             )  # fmt: skip
             try:
                 admin.list_topics()

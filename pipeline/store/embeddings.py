@@ -182,4 +182,5 @@ def cosine_similarity(a: list[float], b: list[float]) -> float:
 
 def vector_literal(vector: list[float]) -> str:
     """pgvector's text form (``[0.1,-0.2,…]``), what COPY writes into a ``vector`` column."""
-    return "[" + ",".join(f"{v:.6g}" for v in vector) + "]"
+    # Hashed embeddings are sparse: most entries are zero, and formatting a float is the costly part.
+    return "[" + ",".join(["0" if v == 0.0 else f"{v:.6g}" for v in vector]) + "]"

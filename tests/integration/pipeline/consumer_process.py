@@ -13,6 +13,7 @@ the middle of one), so the test can read them even after a SIGKILL.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -72,9 +73,11 @@ class Instrumented(SinkConsumer):
         self._before_write, self._after_write = pauses
         self._commit_first = commit_first
         self._in_batch = False
+        self._phase = "idle"
 
     def process(self, records: Sequence[Record]) -> bool:
         self._in_batch = True
+        self._phase = "polled"
         self._dump()
         if self._commit_first:
             accepted = self.commit(records)
@@ -82,10 +85,13 @@ class Instrumented(SinkConsumer):
         self.dead_letter(letters)
         time.sleep(self._before_write)
         self.write(valid)
+        self._phase = "written"
+        self._dump()
         time.sleep(self._after_write)
         if not self._commit_first:
             accepted = self.commit(records)
         self._in_batch = False
+        self._phase = "idle"
         self._dump()
         return accepted
 
@@ -94,7 +100,8 @@ class Instrumented(SinkConsumer):
         data = {
             "pid": os.getpid(),
             "in_batch": self._in_batch,
-            **self.stats.__dict__,
+            "phase": self._phase,
+            **dataclasses.asdict(self.stats),
             "stored": getattr(sink, "stored", getattr(sink, "created", None)),
             "already_stored": getattr(sink, "already_stored", None),
         }

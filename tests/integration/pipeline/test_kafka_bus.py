@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from kafka.admin import KafkaAdminClient
+from kafka.admin import KafkaAdminClient, NewTopic
 
 from agent_core.settings import KafkaSettings
 from pipeline.producer import DeliveryError, KafkaProducerClient
@@ -39,7 +39,7 @@ def test_ensure_topics_is_idempotent(kafka_settings: KafkaSettings, kafka_names:
     assert ensure_topics(kafka_settings, topics) == []
     admin = KafkaAdminClient(bootstrap_servers=kafka_settings.bootstrap_servers)
     try:
-        described = {t["name"]: t for t in admin.describe_topics(list(topics))}
+        described = {t["topic"]: t for t in admin.describe_topics(list(topics))}
     finally:
         admin.close()
     assert all(len(described[t]["partitions"]) == kafka_settings.partitions for t in topics)
@@ -48,8 +48,8 @@ def test_ensure_topics_is_idempotent(kafka_settings: KafkaSettings, kafka_names:
 def test_a_record_the_broker_refuses_surfaces_on_flush(kafka_settings: KafkaSettings, kafka_names: KafkaNames) -> None:
     admin = KafkaAdminClient(bootstrap_servers=kafka_settings.bootstrap_servers)
     try:
-        small = {"num_partitions": 1, "replication_factor": 1, "configs": {"max.message.bytes": "2048"}}
-        admin.create_topics({kafka_names.results: small}, wait_for_metadata=True)
+        small = NewTopic(kafka_names.results, 1, 1, topic_configs={"max.message.bytes": "2048"})
+        admin.create_topics([small])
     finally:
         admin.close()
     client = KafkaProducerClient(kafka_settings)
