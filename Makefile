@@ -22,7 +22,7 @@ $(VENV)/bin/python:
 
 .PHONY: install
 install: $(VENV)/bin/python ## Build the Rust core and install every package (editable) into .venv
-	$(PIP) install -e '.[dev,demo]'
+	$(PIP) install -e '.[dev,demo,ray]'
 	@$(PY) -c "import agent_core._native" && echo "sentinel installed in $(VENV)"
 
 .PHONY: demo

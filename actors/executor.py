@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from actors.identities import IdentityResolver
-from actors.ratelimit import RateLimit, TokenBucket
+from actors.ratelimit import Limiter, RateLimit, TokenBucket
 from actors.serialization import RequestSerializationError, build_request, join_url
 from actors.transport import (
     CONNECTION_RESET_CODE,
@@ -104,7 +104,10 @@ class Executor:
         base_url: str,
         sanitizer: Sanitizer,
         identity_resolver: IdentityResolver | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
+        """``limiter`` replaces the in-process bucket built from ``config.rate_limit`` (the Ray runtime passes one
+        shared by every worker that sends to this target)."""
         parts = urlsplit(base_url)
         try:
             valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
@@ -118,7 +121,9 @@ class Executor:
         # The identities' secrets are always masked, whatever sanitizer the caller built.
         self._sanitizer = sanitizer.extended(identity_resolver.secrets()) if identity_resolver else sanitizer
         self._identities = identity_resolver
-        self._limiter = TokenBucket(config.rate_limit) if config.rate_limit is not None else None
+        if limiter is None and config.rate_limit is not None:
+            limiter = TokenBucket(config.rate_limit)
+        self._limiter = limiter
 
     @classmethod
     def for_target(

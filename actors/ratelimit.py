@@ -10,10 +10,17 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from agent_core.errors import ConfigError
 
-__all__ = ["RateLimit", "TokenBucket"]
+__all__ = ["Limiter", "RateLimit", "Reservations", "TokenBucket"]
+
+
+class Limiter(Protocol):
+    """Anything the executor awaits before each attempt."""
+
+    async def acquire(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +64,38 @@ class TokenBucket:
         except asyncio.CancelledError:
             self._tokens += 1.0
             raise
+
+
+class Reservations:
+    """The token bucket as a schedule of send times, for a limiter that lives in another process.
+
+    :meth:`reserve` returns the wall-clock time at which the caller may send (now, or later when the bucket is
+    empty); the caller sleeps until then. Absolute times rather than delays keep the spacing exact however long the
+    answer takes to reach the caller: workers on one machine share the clock, and machines kept in sync by NTP agree
+    to a few milliseconds."""
+
+    def __init__(self, limit: RateLimit, now: float | None = None) -> None:
+        self._rate = limit.per_second
+        self._burst = float(limit.burst)
+        self._tokens = float(limit.burst)
+        self._updated = time.time() if now is None else now
+
+    @property
+    def limit(self) -> RateLimit:
+        return RateLimit(self._rate, int(self._burst))
+
+    def tighten(self, limit: RateLimit) -> None:
+        """Two jobs against one target with different limits: the lower one holds for both."""
+        self._rate = min(self._rate, limit.per_second)
+        self._burst = min(self._burst, float(limit.burst))
+        self._tokens = min(self._tokens, self._burst)
+
+    def reserve(self, now: float | None = None) -> float:
+        now = time.time() if now is None else now
+        # The clock may step back (NTP); never refill for negative time.
+        elapsed = max(0.0, now - self._updated)
+        self._tokens = min(self._burst, self._tokens + elapsed * self._rate) - 1.0
+        self._updated = max(self._updated, now)
+        if self._tokens >= 0:
+            return now
+        return self._updated + (-self._tokens / self._rate)

@@ -23,6 +23,7 @@ from actors.identities import IdentityResolver
 from actors.lifecycle import RunEventSink, job_stats, run_event
 from actors.supervisor import Job, WorkUnit, plan_cases
 from actors.transport import AiohttpTransport, Transport
+from agent_core.apispec import Operation
 from agent_core.checks import CheckConfig, CheckContext, CheckInfo, run_checks
 from agent_core.events import ResultEvent, RunEventType, event_id_for
 from agent_core.models import ErrorKind, Finding, Status, TestCase
@@ -51,8 +52,18 @@ class RunOutcome:
     statuses: Counter[Status] = field(default_factory=Counter)
     error_kinds: Counter[ErrorKind] = field(default_factory=Counter)
     findings: int = 0
+    requests: int = 0
     interrupted: bool = False
     finished_at: datetime | None = None
+
+    def record(self, event: ResultEvent) -> None:
+        """Count one result."""
+        execution = event.execution
+        self.statuses[execution.status] += 1
+        if execution.error_kind is not None:
+            self.error_kinds[execution.error_kind] += 1
+        self.findings += len(event.findings)
+        self.requests += execution.attempts
 
     @property
     def executed(self) -> int:
@@ -65,7 +76,7 @@ class RunOutcome:
         return self.executed > 0 and judged == 0 and self.error_kinds[ErrorKind.UNREACHABLE] > 0
 
 
-class _Lifecycle:
+class JobLifecycle:
     """Publishes the job's lifecycle facts to the sinks that want them; progress at most every few seconds."""
 
     PROGRESS_EVERY_S = 5.0
@@ -133,7 +144,7 @@ class LocalRuntime:
         :class:`TargetUnreachable` before anything is sent."""
         planned = cases if cases is not None else self.plan(job)
         outcome = RunOutcome(job=job, planned=len(planned))
-        lifecycle = _Lifecycle(job, config, sinks, outcome)
+        lifecycle = JobLifecycle(job, config, sinks, outcome)
         lifecycle.emit(RunEventType.CREATED)
         logger.info("job %s: %d cases planned against %s", job.job_id, len(planned), job.base_url)
         transport = self._transport_factory(config.executor)
@@ -159,11 +170,8 @@ class LocalRuntime:
                 except asyncio.QueueEmpty:
                     return
                 executed = await executor.execute(case, unit.operation)
-                event = self._judge(job, config, unit, case, executed, worker)
-                outcome.statuses[event.execution.status] += 1
-                if event.execution.error_kind is not None:
-                    outcome.error_kinds[event.execution.error_kind] += 1
-                outcome.findings += len(event.findings)
+                event = judge(job, config, unit.operation, case, executed, worker)
+                outcome.record(event)
                 for sink in sinks:
                     sink.emit(event)
                 lifecycle.maybe_progress()
@@ -184,37 +192,38 @@ class LocalRuntime:
         logger.info("job %s: %d executed, %d findings", job.job_id, outcome.executed, outcome.findings)
         return outcome
 
-    @staticmethod
-    def _judge(
-        job: Job, config: RunConfig, unit: WorkUnit, case: TestCase, executed: ExecutedCase, worker: str
-    ) -> ResultEvent:
-        execution = executed.execution
-        findings: tuple[Finding, ...] = ()
-        if execution.status is not Status.ERROR and execution.response is not None:
-            ctx = CheckContext(
-                spec=job.spec,
-                operation=unit.operation,
-                case=case,
-                execution=execution,
-                status=execution.response.status,
-                headers=executed.response_headers,
-                body=executed.response_body,
-                elapsed_ms=execution.elapsed_ms,
-                config=config.check_config,
-            )
-            found = run_checks(ctx, config.checks)
-            status = Status.FAILED if found else Status.PASSED
-            execution = execution.model_copy(update={"status": status})
-            findings = tuple(found)
-        return ResultEvent(
-            event_id=event_id_for(job.job_id, case.case_id),
-            job_id=job.job_id,
-            job_started_at=job.started_at,
-            campaign_id=job.campaign_id,
-            spec_id=job.spec.spec_id,
-            executed_at=datetime.now(UTC),
-            worker=worker,
+
+def judge(
+    job: Job, config: RunConfig, operation: Operation, case: TestCase, executed: ExecutedCase, worker: str
+) -> ResultEvent:
+    """One executed case becomes one result: the checks judge the response (errors are not judged)."""
+    execution = executed.execution
+    findings: tuple[Finding, ...] = ()
+    if execution.status is not Status.ERROR and execution.response is not None:
+        ctx = CheckContext(
+            spec=job.spec,
+            operation=operation,
             case=case,
             execution=execution,
-            findings=findings,
+            status=execution.response.status,
+            headers=executed.response_headers,
+            body=executed.response_body,
+            elapsed_ms=execution.elapsed_ms,
+            config=config.check_config,
         )
+        found = run_checks(ctx, config.checks)
+        status = Status.FAILED if found else Status.PASSED
+        execution = execution.model_copy(update={"status": status})
+        findings = tuple(found)
+    return ResultEvent(
+        event_id=event_id_for(job.job_id, case.case_id),
+        job_id=job.job_id,
+        job_started_at=job.started_at,
+        campaign_id=job.campaign_id,
+        spec_id=job.spec.spec_id,
+        executed_at=datetime.now(UTC),
+        worker=worker,
+        case=case,
+        execution=execution,
+        findings=findings,
+    )

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent_core import _native
@@ -84,17 +86,97 @@ def load_spec_bytes(
             f"the spec is {len(data)} bytes, over the limit of {options.max_bytes} bytes", "SPEC_TOO_LARGE", file=name
         )
     root = options.root_dir or (base_path.parent if base_path is not None else None)
-    reader = _ContainedReader(root.resolve() if root is not None else None)
+    bundle = SpecBundle(data, name, str(base_path) if base_path is not None else None, base_url, options)
+    reader = _Recording(_ContainedReader(root.resolve() if root is not None else None), bundle.files)
+    remote = _Recording(fetch, bundle.remote) if fetch is not None and options.allow_remote_refs else None
+    native = _native.load_spec(data, name, bundle.base_path, base_url, options.to_native(), reader, remote)
+    return ApiSpec(native, hashlib.sha256(data).hexdigest(), (load_bundle, (bundle,)))
+
+
+@dataclass(slots=True)
+class SpecBundle:
+    """Every byte a spec was loaded from: the root document and each file or URL its ``$ref``s read.
+
+    Loading a bundle again needs neither the files nor the network, so a spec loaded by the command that starts a
+    job can be rebuilt, identical, in a worker process on another machine."""
+
+    data: bytes
+    name: str
+    base_path: str | None
+    base_url: str | None
+    options: LoadOptions
+    files: dict[str, bytes] = field(default_factory=dict)
+    remote: dict[str, bytes] = field(default_factory=dict)
+
+    def digest(self) -> str:
+        parts = hashlib.sha256(self.data)
+        for key, value in sorted({**self.files, **self.remote}.items()):
+            parts.update(key.encode() + b"\0" + hashlib.sha256(value).digest())
+        return parts.hexdigest()
+
+
+_BUNDLE_CACHE: OrderedDict[str, ApiSpec] = OrderedDict()
+_BUNDLE_CACHE_LOCK = threading.Lock()
+_BUNDLE_CACHE_SIZE = 16
+# How many specs this process has built from bundles: a worker that is sent the same job many times loads it once.
+bundle_loads = 0
+
+
+def load_bundle(bundle: SpecBundle) -> ApiSpec:
+    """The spec a bundle holds, loaded once per process (a small cache keyed by the bundle's digest)."""
+    global bundle_loads  # noqa: PLW0603 - a process-wide counter is the point
+    key = bundle.digest()
+    with _BUNDLE_CACHE_LOCK:
+        cached = _BUNDLE_CACHE.get(key)
+        if cached is not None:
+            _BUNDLE_CACHE.move_to_end(key)
+            return cached
     native = _native.load_spec(
-        data,
-        name,
-        str(base_path) if base_path is not None else None,
-        base_url,
-        options.to_native(),
-        reader,
-        fetch if options.allow_remote_refs else None,
+        bundle.data,
+        bundle.name,
+        bundle.base_path,
+        bundle.base_url,
+        bundle.options.to_native(),
+        _Replay(bundle.files),
+        _Replay(bundle.remote) if bundle.remote else None,
     )
-    return ApiSpec(native, hashlib.sha256(data).hexdigest())
+    spec = ApiSpec(native, hashlib.sha256(bundle.data).hexdigest(), (load_bundle, (bundle,)))
+    with _BUNDLE_CACHE_LOCK:
+        bundle_loads += 1
+        _BUNDLE_CACHE[key] = spec
+        while len(_BUNDLE_CACHE) > _BUNDLE_CACHE_SIZE:
+            _BUNDLE_CACHE.popitem(last=False)
+    return spec
+
+
+class _Recording:
+    """Wraps a reader or fetcher and keeps what it returned, for the bundle."""
+
+    __slots__ = ("_inner", "_seen")
+
+    def __init__(self, inner: Callable[[str, int], bytes], seen: dict[str, bytes]) -> None:
+        self._inner = inner
+        self._seen = seen
+
+    def __call__(self, key: str, max_bytes: int) -> bytes:
+        value = self._inner(key, max_bytes)
+        self._seen[key] = value
+        return value
+
+
+class _Replay:
+    """Serves a bundle's recorded files; anything not recorded was not readable when the spec was first loaded."""
+
+    __slots__ = ("_files",)
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self._files = files
+
+    def __call__(self, key: str, max_bytes: int) -> bytes:
+        try:
+            return self._files[key][: max_bytes + 1]
+        except KeyError:
+            raise FileNotFoundError(f"{key} is not part of the spec bundle") from None
 
 
 class _ContainedReader:

@@ -6,6 +6,7 @@ stay native and are addressed by id for validation and generation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -38,6 +39,7 @@ class ApiSpec:
     __slots__ = (
         "_by_id",
         "_native",
+        "_restore",
         "api_version",
         "dialect",
         "operations",
@@ -51,9 +53,15 @@ class ApiSpec:
         "warnings",
     )
 
-    def __init__(self, native: _native.NativeSpec, spec_id: str) -> None:
+    def __init__(
+        self,
+        native: _native.NativeSpec,
+        spec_id: str,
+        restore: tuple[Callable[..., ApiSpec], tuple[Any, ...]] | None = None,
+    ) -> None:
         self._native = native
         self.spec_id = spec_id
+        self._restore = restore
         model = orjson.loads(native.model_json())
         self.source: str = model["source"]
         self.version: str = model["version"]
@@ -66,6 +74,13 @@ class ApiSpec:
         self.operations = tuple(_operation(i, op) for i, op in enumerate(model["operations"]))
         self.warnings = tuple(SpecWarning(w["code"], w["message"], w["pointer"]) for w in model["warnings"])
         self._by_id = {op.operation_id: op for op in self.operations}
+
+    def __reduce__(self) -> tuple[Callable[..., ApiSpec], tuple[Any, ...]]:
+        """Pickled as the bytes it was loaded from (see :class:`agent_core.loading.SpecBundle`): the native handle
+        cannot cross processes, so another process (a Ray worker) loads the same bytes again."""
+        if self._restore is None:
+            raise TypeError(f"spec {self.title!r} was not loaded from a bundle and cannot be pickled")
+        return self._restore
 
     @property
     def native(self) -> _native.NativeSpec:

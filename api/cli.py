@@ -14,6 +14,7 @@ import click
 
 from agent_core import __version__
 from agent_core.errors import ConfigError, SentinelError, SpecError, TargetUnreachable
+from api.commands.campaign import campaign_group
 from api.commands.checks import checks_command
 from api.commands.db import db_group
 from api.commands.infra import infra_group
@@ -64,6 +65,7 @@ cli.add_command(checks_command)
 cli.add_command(infra_group)
 cli.add_command(db_group)
 cli.add_command(pipeline_group)
+cli.add_command(campaign_group)
 
 
 def main() -> None:

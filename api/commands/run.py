@@ -140,6 +140,20 @@ def _seed(value: str) -> int:
     metavar="none|all|postgres,elasticsearch",
     help="With --bus local: stores written in-process (addresses from SENTINEL_POSTGRES__DSN etc.).",
 )
+@click.option(
+    "--runtime",
+    "runtime_name",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: this process. ray: Ray actors (needs sentinel-api[ray]); see --ray-address.",
+)
+@click.option(
+    "--ray-address",
+    envvar="RAY_ADDRESS",
+    metavar="HOST:PORT",
+    help="With --runtime ray: the cluster (env RAY_ADDRESS). Default: a local cluster started and stopped for the run.",
+)
 @click.option("--dry-run", is_flag=True, help="Plan the cases and print what would be sent, without sending.")
 @click.option("--progress/--no-progress", default=None, help="Live progress bar (default: on a terminal).")
 @spec_source_options
@@ -166,6 +180,8 @@ def run_command(
     fail_on: str,
     bus: str,
     store: str,
+    runtime_name: str,
+    ray_address: str | None,
     dry_run: bool,
     progress: bool | None,
     spec_root: Path | None,
@@ -226,7 +242,10 @@ def run_command(
     outcome: RunOutcome | None = None
     try:
         with display:
-            outcome = asyncio.run(runtime.run(job, config, resolver, sinks, cases))
+            if runtime_name == "ray":
+                outcome = _run_on_ray(ray_address, config, job, resolver, sinks, cases)
+            else:
+                outcome = asyncio.run(runtime.run(job, config, resolver, sinks, cases))
     except KeyboardInterrupt:
         click.echo("interrupted: writing the results gathered so far", err=True)
     finally:
@@ -243,6 +262,23 @@ def run_command(
         # Everything delivered (Kafka: acknowledged; local: written) before success is reported; failures raise.
         results_bus.close()
     sys.exit(int(_exit_code(outcome, collector, Severity(fail_on))))
+
+
+def _run_on_ray(
+    address: str | None,
+    config: RunConfig,
+    job: Job,
+    resolver: IdentityResolver,
+    sinks: list[EventSink],
+    cases: list[tuple[WorkUnit, TestCase]],
+) -> RunOutcome:
+    try:
+        from actors import remote  # noqa: PLC0415 - Ray is large and only this runtime needs it
+    except ImportError:
+        raise ConfigError("--runtime ray needs Ray: pip install 'sentinel-api[ray]'", "CONFIG_RUNTIME") from None
+    options = remote.ClusterOptions(address=address, workers=2)
+    with remote.RayCluster(options) as cluster:
+        return remote.RayRuntime(cluster).run_job(job, config, resolver, sinks, cases)
 
 
 def _checks(check_names: str | None, max_response_time: float | None) -> tuple[CheckInfo, ...]:

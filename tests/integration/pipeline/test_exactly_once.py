@@ -122,20 +122,39 @@ class ConsumerProcess:
 
 
 class Publisher(threading.Thread):
-    """Publishes the stream at a steady pace through one KafkaBus, across broker crashes, then flushes."""
+    """Publishes the stream at a steady pace through one KafkaBus, across broker crashes, then flushes.
 
-    def __init__(self, settings: KafkaSettings, names: KafkaNames, events: Sequence[ResultEvent], seconds: float):
+    It holds back the last ``1 - hold_at`` of the stream until :meth:`release`: however long the faults take to
+    inject on a slow machine, events still flow after the last one."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        names: KafkaNames,
+        events: Sequence[ResultEvent],
+        seconds: float,
+        hold_at: float = 0.9,
+    ):
         super().__init__(daemon=True)
         self._bus = KafkaBus(settings, results_topic=names.results, runs_topic=names.runs, create_topics=False)
         self._events = events
         self._pace = len(events) / seconds
+        self._hold_at = int(hold_at * len(events))
+        self._gate = threading.Event()
         self.published = 0
         self.error: BaseException | None = None
+
+    def release(self) -> None:
+        self._gate.set()
 
     def run(self) -> None:
         try:
             started = time.monotonic()
             for event in self._events:
+                if self.published == self._hold_at and not self._gate.is_set():
+                    held = time.monotonic()
+                    self._gate.wait(900)
+                    started += time.monotonic() - held
                 self._bus.publish(event)
                 self.published += 1
                 ahead = self.published / self._pace - (time.monotonic() - started)
@@ -263,10 +282,12 @@ def test_every_result_lands_exactly_once_through_broker_consumer_postgres_and_el
             assert started_after != started_before, "Postgres was not restarted"
             assert fsync == ("on",), "the restart must keep durability on"
 
-            # 4. Elasticsearch answers 429 for a while: whole requests, then single documents.
+            # 4. Elasticsearch answers 429 for a while: whole requests, then single documents. The rest of the stream
+            # is released only now, so bulk requests certainly meet the rejections.
             publisher.wait_for(0.75)
             proxy.reject_requests(5)
             proxy.reject_items(5)
+            publisher.release()
 
             publisher.join(600)
             assert publisher.error is None, f"the publisher failed: {publisher.error!r}"
@@ -274,6 +295,7 @@ def test_every_result_lands_exactly_once_through_broker_consumer_postgres_and_el
             wait_until(lambda: es_count(es_client, es_prefix) >= EVENTS, 900, "Elasticsearch to hold every event")
             time.sleep(3)  # anything still arriving would be a duplicate or an extra: let it show
         finally:
+            publisher.release()
             pg.stop()
             es.stop()
 

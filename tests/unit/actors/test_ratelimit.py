@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 
 import pytest
 
-from actors.ratelimit import RateLimit, TokenBucket
+from actors.ratelimit import RateLimit, Reservations, TokenBucket
 from agent_core.errors import ConfigError
 
 
@@ -73,3 +74,30 @@ def test_a_cancelled_waiter_gives_its_turn_back() -> None:
 def test_invalid_limits_are_config_errors(rate: float, burst: int) -> None:
     with pytest.raises(ConfigError):
         RateLimit(per_second=rate, burst=burst)
+
+
+def test_reservations_space_send_times_by_the_rate_after_the_burst() -> None:
+    now = 1000.0
+    schedule = Reservations(RateLimit(10.0, burst=2), now)
+    times = [schedule.reserve(now) for _ in range(6)]
+    assert times[:2] == [now, now]
+    gaps = [round(b - a, 9) for a, b in itertools.pairwise(times[1:])]
+    assert gaps == [0.1] * 4
+    # Idle time refills the bucket, but never beyond the burst.
+    later = times[-1] + 10
+    assert [schedule.reserve(later) for _ in range(3)] == [later, later, pytest.approx(later + 0.1)]
+
+
+def test_reservations_never_refill_when_the_clock_steps_back() -> None:
+    schedule = Reservations(RateLimit(1.0), 100.0)
+    assert schedule.reserve(100.0) == 100.0
+    assert schedule.reserve(50.0) == pytest.approx(101.0)
+
+
+def test_tightening_a_shared_schedule_keeps_the_lower_limit() -> None:
+    schedule = Reservations(RateLimit(100.0, burst=5), 0.0)
+    schedule.tighten(RateLimit(4.0, burst=1))
+    schedule.tighten(RateLimit(50.0, burst=3))
+    assert schedule.limit == RateLimit(4.0, 1)
+    first = schedule.reserve(0.0)
+    assert schedule.reserve(0.0) - first == pytest.approx(0.25)
