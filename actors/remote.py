@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -273,6 +274,8 @@ class RayCluster:
     def __enter__(self) -> RayCluster:
         options = self.options
         common: dict[str, Any] = {"namespace": NAMESPACE, "log_to_driver": False, "logging_level": logging.WARNING}
+        if options.address:
+            _check_reachable(options.address)
         try:
             if options.address:
                 ray.init(address=options.address, **common)
@@ -343,6 +346,20 @@ class RayCluster:
         return jobs
 
 
+def _check_reachable(address: str, timeout_s: float = 10.0) -> None:
+    """Fail fast when nothing listens at a ``host:port`` cluster address: Ray itself retries for minutes."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or "://" in address:
+        return  # "auto", "ray://…" and other forms are Ray's to interpret
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"no Ray cluster answers at {address} ({exc.strerror or exc}); check --ray-address / RAY_ADDRESS",
+            RAY_CONNECT_ERROR,
+        ) from None
+
+
 @dataclass(slots=True)
 class RayTarget:
     """One job of a distributed run, with what it needs besides the job."""
@@ -411,7 +428,7 @@ class RayRuntime:
         """One job, with the meaning of :meth:`LocalRuntime.run` (``sentinel run --runtime ray``). With
         ``preflight``, an unreachable target raises :class:`TargetUnreachable` before anything is sent."""
         if preflight:
-            asyncio.run(_preflight(job, config))
+            asyncio.run(check_target(job, config))
         target = RayTarget("run", job, config, identities, sinks, cases=cases)
         result = self.run_targets([target])
         return result.targets[0].outcome
@@ -454,7 +471,8 @@ class RayRuntime:
         return work, ([ray.put(target.job)], [ray.put(context)])
 
 
-async def _preflight(job: Job, config: RunConfig) -> None:
+async def check_target(job: Job, config: RunConfig) -> None:
+    """Raise :class:`TargetUnreachable` unless the job's target accepts connections (from the driver)."""
     probe = Executor(AiohttpTransport(1), config.executor, job.base_url, Sanitizer(()))
     try:
         await probe.preflight()

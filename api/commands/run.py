@@ -276,9 +276,11 @@ def _run_on_ray(
         from actors import remote  # noqa: PLC0415 - Ray is large and only this runtime needs it
     except ImportError:
         raise ConfigError("--runtime ray needs Ray: pip install 'sentinel-api[ray]'", "CONFIG_RUNTIME") from None
+    # The target first: finding it down should not wait for a cluster to start.
+    asyncio.run(remote.check_target(job, config))
     options = remote.ClusterOptions(address=address, workers=2)
     with remote.RayCluster(options) as cluster:
-        return remote.RayRuntime(cluster).run_job(job, config, resolver, sinks, cases)
+        return remote.RayRuntime(cluster).run_job(job, config, resolver, sinks, cases, preflight=False)
 
 
 def _checks(check_names: str | None, max_response_time: float | None) -> tuple[CheckInfo, ...]:

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -338,3 +339,18 @@ def test_ctrl_c_stops_a_campaign_and_keeps_what_was_in_flight(nodes: RayNodes, t
     events = list(read_ndjson(reports / "shop" / "results.ndjson"))
     assert len(events) == target["executed"]
     assert (reports / "shop" / "junit.xml").stat().st_size > 0
+
+
+def test_a_missing_cluster_or_target_fails_fast_with_its_code(nodes: RayNodes, tmp_path: Path) -> None:
+    spec = str(APPS["shop"][1])
+    with target_app(nodes.targets, APPS["shop"][0], next(_ports), tmp_path / "shop.rec") as shop:
+        started = time.monotonic()
+        argv = [str(BIN / "sentinel"), "run", "--spec", spec, "--base-url", shop, "--runtime", "ray"]
+        nobody = f"{nodes.targets.address.rsplit('.', 1)[0]}.250:{6380}"
+        done = nodes.head.run([*argv, "--ray-address", nobody], env=_driver_env(), timeout=120, check=False)
+        assert done.returncode == 2, done.stderr
+        assert "RUNTIME_RAY_CONNECT" in done.stderr and nobody in done.stderr
+    down = [str(BIN / "sentinel"), "run", "--spec", spec, "--base-url", f"http://{nodes.targets.address}:9"]
+    done = nodes.head.run([*down, "--runtime", "ray", "--ray-address", nodes.address], env=_driver_env(), check=False)
+    assert done.returncode == 3 and "TARGET_UNREACHABLE" in done.stderr, done.stderr
+    assert time.monotonic() - started < 60
