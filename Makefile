@@ -50,10 +50,12 @@ lint: install ## ruff, mypy, import-linter, cargo fmt and clippy
 	PYO3_PYTHON=$(CURDIR)/$(PY) cargo clippy --manifest-path $(CARGO_MANIFEST) --all-targets --features python -- -D warnings
 
 .PHONY: bench
-bench: install ## Run the benchmarks against their peers (see bench/RESULTS.md)
+bench: install ## Run the benchmarks against their peers and bounds (see bench/RESULTS.md)
 	$(PIP) install -e '.[bench]'
 	$(PY) -m bench.generation
 	$(PY) -m bench.execution
+	$(PY) -m deploy.local with -- $(PY) -m bench.pipeline
+	$(PY) -m bench.campaign
 
 .PHONY: infra-up
 infra-up: install ## Install (cached) and start Postgres, Kafka, Elasticsearch and Redis on loopback (SERVICES=... for some)

@@ -164,9 +164,9 @@ class ExecutorWorker(_Worker):
         self._opening: dict[str, asyncio.Lock] = {}
 
     async def execute(
-        self, job_box: Box, context_box: Box, items: list[tuple[int, TestCase]]
+        self, job_id: str, job_box: Box, context_box: Box, items: list[tuple[int, TestCase]]
     ) -> tuple[list[ResultEvent], WorkerInfo]:
-        run = await self._open(job_box, context_box)
+        run = self._runs.get(job_id) or await self._open(job_id, job_box, context_box)
 
         async def one(op_index: int, case: TestCase) -> ResultEvent:
             operation = run.job.spec.operations[op_index]
@@ -184,15 +184,14 @@ class ExecutorWorker(_Worker):
         if run is not None:
             await run.executor.aclose()
 
-    async def _open(self, job_box: Box, context_box: Box) -> _Run:
-        job: Job = await job_box[0]
-        run = self._runs.get(job.job_id)
-        if run is not None:
-            return run
-        lock = self._opening.setdefault(job.job_id, asyncio.Lock())
+    async def _open(self, job_id: str, job_box: Box, context_box: Box) -> _Run:
+        """The job's executor, built on its first batch: the job and its context are fetched (and the spec loaded)
+        once per worker, not once per batch."""
+        lock = self._opening.setdefault(job_id, asyncio.Lock())
         async with lock:
-            run = self._runs.get(job.job_id)
+            run = self._runs.get(job_id)
             if run is None:
+                job: Job = await job_box[0]
                 context: RunContext = await context_box[0]
                 config = context.config.executor
                 limiter = None
@@ -202,7 +201,7 @@ class ExecutorWorker(_Worker):
                 sanitizer = Sanitizer(context.identities.secrets())
                 executor = Executor(transport, config, job.base_url, sanitizer, context.identities, limiter=limiter)
                 run = _Run(job, context.config, executor, asyncio.Semaphore(config.concurrency))
-                self._runs[job.job_id] = run
+                self._runs[job_id] = run
         return run
 
 
@@ -250,7 +249,7 @@ class ClusterOptions:
     num_cpus: int | None = None
     object_store_mb: int = 256
     worker_cpus: float = 1.0
-    batch_size: int = 16
+    batch_size: int = 64
     in_flight_per_worker: int = 2
 
     def __post_init__(self) -> None:
@@ -448,6 +447,7 @@ class RayRuntime:
         scheduler = Scheduler(
             [w for w, _ in works],
             batch_size=self._cluster.options.batch_size,
+            spread=len(self._cluster.executors) * self._cluster.options.in_flight_per_worker,
             request_budget=request_budget,
             deadline_s=deadline_s,
         )
@@ -578,7 +578,7 @@ class _Driver:
                 return sent
             job_id = batch.target.job.job_id
             job_box, context_box = self._boxes[job_id]
-            ref = self._workers[index].execute.remote(job_box, context_box, list(batch.items))
+            ref = self._workers[index].execute.remote(job_id, job_box, context_box, list(batch.items))
             self._pending[ref] = (batch, index)
             self._load[index] += 1
             sent += 1

@@ -80,21 +80,27 @@ class Batch:
 
 class Scheduler:
     """Hands out batches round-robin over targets, within each target's request budget, the campaign's budget and
-    its deadline."""
+    its deadline. Batches hold up to ``batch_size`` cases, fewer when a target's remaining cases would otherwise not
+    spread over ``spread`` slots (workers × batches in flight), but never fewer than ``min_batch`` unless that is all
+    that is left."""
 
     def __init__(
         self,
         targets: Sequence[TargetWork],
         *,
-        batch_size: int = 16,
+        batch_size: int = 64,
+        min_batch: int = 8,
+        spread: int = 1,
         request_budget: int | None = None,
         deadline_s: float | None = None,
         unreachable_after: int = DEFAULT_UNREACHABLE_AFTER,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        if batch_size < 1 or min_batch < 1 or spread < 1:
+            raise ValueError("batch_size, min_batch and spread must be at least 1")
         self.targets = list(targets)
         self._batch_size = batch_size
+        self._min_batch = min(min_batch, batch_size)
+        self._spread = spread
         self._budget = request_budget
         self._deadline = None if deadline_s is None else time.monotonic() + deadline_s
         self._unreachable_after = unreachable_after
@@ -111,7 +117,7 @@ class Scheduler:
             self._turn += 1
             if not target.pending or target.state not in (TargetState.PENDING, TargetState.RUNNING):
                 continue
-            size = min(self._batch_size, len(target.pending), self._room(target))
+            size = min(self._size(target), self._room(target))
             if size <= 0:
                 continue
             items = tuple(target.pending.popleft() for _ in range(size))
@@ -176,6 +182,11 @@ class Scheduler:
         return sum(t.outcome.requests for t in self.targets)
 
     # Internals
+
+    def _size(self, target: TargetWork) -> int:
+        """Big batches cost less per case; a small target is still split over ``spread`` workers (or slots)."""
+        share = -(-len(target.pending) // self._spread)
+        return min(self._batch_size, len(target.pending), max(self._min_batch, share))
 
     def _room(self, target: TargetWork) -> int:
         """How many more cases fit the budgets, counting one request per case in flight."""

@@ -248,7 +248,7 @@ def test_a_target_that_goes_down_mid_campaign_is_reported_and_the_others_finish(
     reports = tmp_path / "reports"
     with (
         target_app(nodes.targets, APPS["shop"][0], next(_ports), tmp_path / "shop.rec") as shop,
-        target_app(nodes.targets, APPS["library"][0], next(_ports), tmp_path / "lib.rec", die_after=25) as library,
+        target_app(nodes.targets, APPS["library"][0], next(_ports), tmp_path / "lib.rec", die_after=40) as library,
         target_app(nodes.targets, APPS["weather"][0], next(_ports), tmp_path / "weather.rec") as weather,
     ):
         file = _campaign(tmp_path, {"shop": shop, "library": library, "weather": weather})
@@ -259,7 +259,9 @@ def test_a_target_that_goes_down_mid_campaign_is_reported_and_the_others_finish(
     assert targets["library"]["state"] == "unreachable", targets["library"]
     assert targets["library"]["executed"] == targets["library"]["planned"]
     assert targets["library"]["errors"].get("unreachable", 0) > 0
-    assert targets["library"]["statuses"]["passed"] + targets["library"]["statuses"]["failed"] >= 20
+    # It answered until it died: at most the 40 requests it received, less those in flight when it went down.
+    judged = targets["library"]["statuses"]["passed"] + targets["library"]["statuses"]["failed"]
+    assert 20 <= judged <= 40, judged
     for name in ("shop", "weather"):
         assert targets[name]["state"] == "finished" and targets[name]["errors"] == {}, targets[name]
     log = _log(reports)

@@ -149,3 +149,17 @@ def test_a_lost_batch_is_sent_again_and_interrupt_keeps_in_flight_batches() -> N
 def test_batch_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="batch_size"):
         Scheduler([], batch_size=0)
+
+
+def test_batches_are_big_for_big_targets_and_split_small_ones_over_the_workers() -> None:
+    big, small, tiny = _target("big", 100), _target("small", 40), _target("tiny", 5)
+    scheduler = Scheduler([big, small, tiny], batch_size=64, min_batch=8, spread=4)
+    sizes = {}
+    for _ in range(3):
+        batch = scheduler.next_batch()
+        assert batch is not None
+        sizes[batch.target.name] = len(batch.items)
+    # 100 cases over 4 slots: 25 each (under the cap of 64); 40: 10 each; 5: all of it (less than min_batch).
+    assert sizes == {"big": 25, "small": 10, "tiny": 5}
+    huge = _target("huge", 100)
+    assert len(Scheduler([huge], batch_size=16, spread=1).next_batch().items) == 16  # type: ignore[union-attr]
