@@ -31,6 +31,8 @@ demo: install ## Start the demo shop, test it with `sentinel run`, print the sum
 
 .PHONY: test
 test: install ## Install what tests need, start the local services, run the whole suite (Rust and Python), stop them
+	@# The Ray tests build network namespaces with `ip` (Debian's iproute2).
+	@command -v ip >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q --no-install-recommends iproute2)
 	cargo test --manifest-path $(CARGO_MANIFEST) --quiet
 	$(PY) -m deploy.local with -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
