@@ -137,7 +137,9 @@ class Campaign(_Strict):
     @model_validator(mode="after")
     def _unique_names(self) -> Campaign:
         if self.bus == "kafka" and self.stores():
-            raise ValueError("store applies to bus local; with bus kafka, `sentinel pipeline consume` writes the stores")
+            raise ValueError(
+                "store applies to bus local; with bus kafka, `sentinel pipeline consume` writes the stores"
+            )
         names = [t.name for t in self.targets]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
