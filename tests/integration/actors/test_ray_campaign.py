@@ -322,6 +322,17 @@ def test_local_and_ray_runtimes_give_the_same_results_for_the_same_seed(nodes: R
     assert results["local-cluster"] == results["local"]
 
 
+def _coordinator_jobs(nodes: RayNodes) -> list[dict[str, Any]]:
+    script = (
+        "import json, ray, sys\n"
+        "ray.init(address=sys.argv[1], namespace='sentinel', logging_level='ERROR')\n"
+        "print(json.dumps(ray.get(ray.get_actor('coordinator').jobs.remote())))\n"
+    )
+    done = nodes.head.run([sys.executable, "-c", script, nodes.address], env=_driver_env(), timeout=120)
+    jobs: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return jobs
+
+
 def test_ctrl_c_stops_a_campaign_and_keeps_what_was_in_flight(nodes: RayNodes, tmp_path: Path) -> None:
     record = tmp_path / "shop.rec"
     reports = tmp_path / "reports"
@@ -329,13 +340,17 @@ def test_ctrl_c_stops_a_campaign_and_keeps_what_was_in_flight(nodes: RayNodes, t
         file = _campaign(tmp_path, {"shop": shop}, shop={"rate_limit": 15, "max_cases": 10})
         driver = _run_campaign(nodes, file, reports, _driver_env(), wait=False)
         wait_for(lambda: record.exists() and len(record.read_text().splitlines()) >= 30, 120, "requests")
+        # Anyone on the cluster can ask the named coordinator how the campaign's jobs are going.
+        wait_for(lambda: _coordinator_jobs(nodes)[0]["executed"] > 0, 120, "a first batch to be recorded")
+        [job] = _coordinator_jobs(nodes)
+        assert job["name"] == "shop" and job["state"] == "running" and job["executed"] < job["planned"], job
         driver.send_signal(signal.SIGINT)
         assert driver.wait(timeout=120) == 130, _log(reports)
         sent = len(arrivals(record))
     summary = _summary(reports)
     [target] = summary["targets"]
     assert summary["interrupted"] is True and target["state"] == "interrupted"
-    assert 30 <= target["executed"] < target["planned"]
+    assert job["executed"] <= target["executed"] < target["planned"]
     # Everything sent got its result, and every result is in the reports.
     assert target["requests"] == sent
     events = list(read_ndjson(reports / "shop" / "results.ndjson"))
