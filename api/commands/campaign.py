@@ -26,7 +26,7 @@ from agent_core.settings import Settings
 from api.commands.run_outputs import BusSink, build_bus
 from api.commands.spec_source import SpecSourceOptions, open_spec
 from api.console.campaign_progress import CampaignProgress
-from api.exit_codes import EXIT_CODES_HELP, ExitCode
+from api.exit_codes import ExitCode
 from api.reports import NdjsonWriter
 from api.reports.collector import ReportCollector
 from pipeline.bus import Bus
@@ -34,6 +34,13 @@ from pipeline.bus import Bus
 if TYPE_CHECKING:
     from actors.remote import DistributedRun, RayTarget
 
+_EXIT_CODES_HELP = """\b
+Exit codes:
+  0    no failure found
+  1    failures found (at or above --fail-on), in any target
+  2    bad usage, a bad campaign file or a spec that cannot be loaded, no cluster at --ray-address
+  3    no failure found, but a target stopped answering (its remaining cases are recorded as unreachable)
+  130  interrupted (results so far are kept and reported)"""
 _REPORT_FILES = {"junit": "junit.xml", "sarif": "results.sarif", "html": "report.html"}
 
 
@@ -61,7 +68,7 @@ def validate_command(file: Path) -> None:
     click.echo(f"campaign {campaign.name}: {len(campaign.targets)} targets, valid")
 
 
-@campaign_group.command("run", epilog=EXIT_CODES_HELP)
+@campaign_group.command("run", epilog=_EXIT_CODES_HELP)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--ray-address",
@@ -140,6 +147,10 @@ def run_command(
         (out_dir / "campaign.json").write_text(json.dumps(summary, indent=2) + "\n")
         _print_summary(result)
         click.echo(f"reports: {out_dir}/<target>/, campaign summary: {out_dir / 'campaign.json'}")
+    except KeyboardInterrupt:
+        # Before dispatch began (loading specs, starting the cluster, planning): nothing was sent, nothing to report.
+        click.echo("interrupted before any case was sent", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
     finally:
         for run in runs:
             run.close_files()
