@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
 from fastapi import FastAPI, Request
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+
+from examples.serving import ApiError, Route, build_app
 
 __all__ = ["API_KEY", "SPEC_PATH", "Library", "create_app"]
 
-logger = logging.getLogger(__name__)
 
 SPEC_PATH: Final = Path(__file__).with_name("openapi.yaml")
 API_KEY: Final = "library-key-7c1e4a9d"  # the one key of this example; also in identities.yaml
@@ -36,15 +34,6 @@ _INTEGER_RE: Final = re.compile(r"-?[0-9]{1,18}")
 PAGE_MAX: Final = 50
 OFFSET_MAX: Final = 1000
 LOAN_ID_MAX: Final = 1_000_000
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.code, "message": self.message}, status_code=self.status)
 
 
 def _bad_parameter(name: str, issue: str) -> ApiError:
@@ -336,44 +325,11 @@ class Library:
 # Application
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return exc.response()
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return JSONResponse({"error": code, "message": str(exc.detail)}, exc.status_code, headers=exc.headers)
-
-
 def create_app(library: Library | None = None) -> FastAPI:
     """The library as an ASGI app, with fresh seeded state unless ``library`` is given. ``GET /openapi.yaml``
     serves the contract; FastAPI's own documentation routes are off."""
     state = library if library is not None else Library.seeded()
-    spec = SPEC_PATH.read_bytes()
-    app = FastAPI(
-        title="Sentinel Example Library",
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-        redirect_slashes=False,
-        exception_handlers={ApiError: _api_error, StarletteHTTPException: _http_error},
-    )
-
-    @app.middleware("http")
-    async def unexpected_errors(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        try:
-            return await call_next(request)
-        except Exception as exc:
-            logger.warning("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
-            return JSONResponse({"error": "internal_error", "message": "an unexpected error occurred"}, 500)
-
-    async def openapi_document(request: Request) -> Response:
-        return Response(spec, media_type="application/yaml")
-
-    routes: tuple[tuple[str, str, Callable[[Request], Awaitable[Response]]], ...] = (
-        ("GET", "/openapi.yaml", openapi_document),
+    routes: tuple[Route, ...] = (
         ("GET", "/books", state.list_books),
         ("POST", "/books", state.create_book),
         ("GET", "/books/{isbn}", state.get_book),
@@ -382,7 +338,6 @@ def create_app(library: Library | None = None) -> FastAPI:
         ("POST", "/loans", state.create_loan),
         ("DELETE", "/loans/{loanId}", state.return_loan),
     )
-    for method, path, endpoint in routes:
-        app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
+    app = build_app("Sentinel Example Library", SPEC_PATH, routes)
     app.state.library = state
     return app

@@ -10,9 +10,7 @@ Each planted bug is marked in the code with its ID from ``BUGS.md``.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,12 +18,12 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from examples.serving import ApiError, Route, build_app
 
 __all__ = ["SPEC_PATH", "Weather", "create_app"]
 
-logger = logging.getLogger(__name__)
 
 SPEC_PATH: Final = Path(__file__).with_name("openapi.yaml")
 FORM_MEDIA_TYPE: Final = "application/x-www-form-urlencoded"
@@ -38,15 +36,6 @@ _NUMBER_RE: Final = re.compile(r"-?[0-9]{1,18}(?:\.[0-9]+)?(?:[eE][+-]?[0-9]{1,3
 _DATE_TIME_RE: Final = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.code, "message": self.message}, status_code=self.status)
 
 
 def _bad(name: str, issue: str) -> ApiError:
@@ -227,50 +216,16 @@ class Weather:
         )
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return exc.response()
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return JSONResponse({"error": code, "message": str(exc.detail)}, exc.status_code, headers=exc.headers)
-
-
 def create_app(weather: Weather | None = None) -> FastAPI:
     """The weather stations as an ASGI app, with fresh seeded state unless ``weather`` is given. ``GET
     /openapi.yaml`` serves the contract; FastAPI's own documentation routes are off."""
     state = weather if weather is not None else Weather.seeded()
-    spec = SPEC_PATH.read_bytes()
-    app = FastAPI(
-        title="Sentinel Example Weather Stations",
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-        redirect_slashes=False,
-        exception_handlers={ApiError: _api_error, StarletteHTTPException: _http_error},
-    )
-
-    @app.middleware("http")
-    async def unexpected_errors(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        try:
-            return await call_next(request)
-        except Exception as exc:
-            logger.warning("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
-            return JSONResponse({"error": "internal_error", "message": "an unexpected error occurred"}, 500)
-
-    async def openapi_document(request: Request) -> Response:
-        return Response(spec, media_type="application/yaml")
-
-    routes: tuple[tuple[str, str, Callable[[Request], Awaitable[Response]]], ...] = (
-        ("GET", "/openapi.yaml", openapi_document),
+    routes: tuple[Route, ...] = (
         ("GET", "/stations", state.list_stations),
         ("GET", "/stations/{stationId}", state.get_station),
         ("GET", "/stations/{stationId}/readings", state.list_readings),
         ("POST", "/stations/{stationId}/readings", state.create_reading),
     )
-    for method, path, endpoint in routes:
-        app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
+    app = build_app("Sentinel Example Weather Stations", SPEC_PATH, routes)
     app.state.weather = state
     return app
