@@ -26,7 +26,7 @@ from actors.transport import AiohttpTransport, Transport
 from agent_core.apispec import Operation
 from agent_core.checks import CheckConfig, CheckContext, CheckInfo, run_checks
 from agent_core.events import ResultEvent, RunEventType, event_id_for
-from agent_core.models import ErrorKind, Finding, Status, TestCase
+from agent_core.models import ErrorKind, Execution, Finding, Status, TestCase
 from agent_core.sanitize import Sanitizer
 
 logger = logging.getLogger(__name__)
@@ -215,6 +215,13 @@ def judge(
         status = Status.FAILED if found else Status.PASSED
         execution = execution.model_copy(update={"status": status})
         findings = tuple(found)
+    return result_event(job, case, execution, worker, findings)
+
+
+def result_event(
+    job: Job, case: TestCase, execution: Execution, worker: str, findings: tuple[Finding, ...] = ()
+) -> ResultEvent:
+    """The result of ``case`` in ``job``; its id depends on nothing else, so a re-run case is stored once."""
     return ResultEvent(
         event_id=event_id_for(job.job_id, case.case_id),
         job_id=job.job_id,

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from actors.runtime import RunOutcome
+from actors.runtime import RunOutcome, result_event
 from actors.serialization import join_url
 from actors.supervisor import Job
-from agent_core.events import ResultEvent, event_id_for
+from agent_core.events import ResultEvent
 from agent_core.models import ErrorKind, Execution, HttpRequest, Status, TestCase
 
 __all__ = ["Batch", "Scheduler", "TargetState", "TargetWork"]
@@ -226,24 +226,15 @@ class Scheduler:
         job = target.job
         operation = job.spec.operations[op_index]
         url = join_url(job.base_url, case.path or operation.path)
-        return ResultEvent(
-            event_id=event_id_for(job.job_id, case.case_id),
-            job_id=job.job_id,
-            job_started_at=job.started_at,
-            campaign_id=job.campaign_id,
-            spec_id=job.spec.spec_id,
-            executed_at=datetime.now(UTC),
-            worker="scheduler",
-            case=case,
-            execution=Execution(
-                case_id=case.case_id,
-                request=HttpRequest(method=case.method.upper(), url=url),
-                status=Status.ERROR,
-                error_kind=kind,
-                error_message=reason,
-                attempts=0,
-            ),
+        execution = Execution(
+            case_id=case.case_id,
+            request=HttpRequest(method=case.method.upper(), url=url),
+            status=Status.ERROR,
+            error_kind=kind,
+            error_message=reason,
+            attempts=0,
         )
+        return result_event(job, case, execution, worker="scheduler")
 
 
 _NOT_SENT_KIND: dict[TargetState, tuple[ErrorKind, str]] = {

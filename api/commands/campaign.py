@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from actors.campaign import Campaign, CampaignTarget, json_schema, load_campaign
-from actors.executor import ExecutorConfig
 from actors.identities import IdentityResolver, load_identities_file
 from actors.runtime import EventSink, RunConfig
 from actors.scheduling import TargetState, TargetWork
@@ -23,6 +22,7 @@ from agent_core.checks import CheckConfig, resolve
 from agent_core.errors import ConfigError
 from agent_core.models import ErrorKind, Severity, Status
 from agent_core.settings import Settings
+from api.commands.run import executor_config
 from api.commands.run_outputs import BusSink, build_bus
 from api.commands.spec_source import SpecSourceOptions, open_spec
 from api.console.campaign_progress import CampaignProgress
@@ -233,16 +233,7 @@ def _job(
         authenticated=bool(identities),
         campaign_id=campaign_id,
     )
-    defaults = settings.executor
-    executor = ExecutorConfig(
-        concurrency=target.concurrency or defaults.workers,
-        timeout_s=target.timeout or defaults.timeout_s,
-        connect_retries=defaults.connect_retries,
-        max_retry_after_s=defaults.max_retry_after_s,
-        rate_limit=target.limit(),
-        stored_body_bytes=defaults.stored_body_bytes,
-        max_response_bytes=defaults.max_response_bytes,
-    )
+    executor = executor_config(settings, target.concurrency, target.timeout, target.limit())
     checks = tuple(resolve(target.checks))
     return job, RunConfig(executor=executor, checks=checks, check_config=CheckConfig()), resolver
 

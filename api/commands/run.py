@@ -215,7 +215,7 @@ def run_command(
         identity=identity,
         authenticated=bool(identities),
     )
-    executor = _executor_config(settings, workers, timeout, rate_limit)
+    executor = executor_config(settings, workers, timeout, RateLimit(rate_limit) if rate_limit else None)
     config = RunConfig(executor=executor, checks=checks, check_config=CheckConfig(max_response_time))
     runtime = LocalRuntime()
     cases = runtime.plan(job)
@@ -290,16 +290,17 @@ def _checks(check_names: str | None, max_response_time: float | None) -> tuple[C
     return tuple(resolve(names))
 
 
-def _executor_config(
-    settings: Settings, workers: int | None, timeout: float | None, rate_limit: float | None
+def executor_config(
+    settings: Settings, concurrency: int | None, timeout: float | None, rate_limit: RateLimit | None
 ) -> ExecutorConfig:
+    """The executor's settings: explicit values first, then the SENTINEL_EXECUTOR__* settings."""
     defaults = settings.executor
     return ExecutorConfig(
-        concurrency=workers or defaults.workers,
+        concurrency=concurrency or defaults.workers,
         timeout_s=timeout or defaults.timeout_s,
         connect_retries=defaults.connect_retries,
         max_retry_after_s=defaults.max_retry_after_s,
-        rate_limit=RateLimit(rate_limit) if rate_limit else None,
+        rate_limit=rate_limit,
         stored_body_bytes=defaults.stored_body_bytes,
         max_response_bytes=defaults.max_response_bytes,
     )
