@@ -336,7 +336,8 @@ class RayCluster:
         if handle is None:
             handle = RateLimiterActor.remote(limit.per_second, limit.burst)  # type: ignore[attr-defined]
             self._limiters[origin] = handle
-        ray.get(handle.tighten.remote(limit.per_second, limit.burst))
+        else:
+            ray.get(handle.tighten.remote(limit.per_second, limit.burst))
         return handle
 
     def jobs(self) -> list[dict[str, Any]]:
@@ -421,16 +422,10 @@ class RayRuntime:
         identities: IdentityResolver,
         sinks: Sequence[EventSink],
         cases: list[tuple[WorkUnit, TestCase]] | None = None,
-        *,
-        preflight: bool = True,
     ) -> RunOutcome:
-        """One job, with the meaning of :meth:`LocalRuntime.run` (``sentinel run --runtime ray``). With
-        ``preflight``, an unreachable target raises :class:`TargetUnreachable` before anything is sent."""
-        if preflight:
-            asyncio.run(check_target(job, config))
-        target = RayTarget("run", job, config, identities, sinks, cases=cases)
-        result = self.run_targets([target])
-        return result.targets[0].outcome
+        """One job, with the meaning of :meth:`LocalRuntime.run` (``sentinel run --runtime ray``); the caller checks
+        the target first (:func:`check_target`), before a cluster is started for nothing."""
+        return self.run_targets([RayTarget("run", job, config, identities, sinks, cases=cases)]).targets[0].outcome
 
     def run_targets(
         self,
@@ -588,7 +583,8 @@ class _Driver:
 
     def _collect(self, ref: ray.ObjectRef[Any]) -> None:
         batch, index = self._pending.pop(ref)
-        self._load[index] -= 1
+        if index in self._load:
+            self._load[index] -= 1
         try:
             events, info = ray.get(ref)
         except RayTaskError as exc:
@@ -604,8 +600,9 @@ class _Driver:
         self._deliver(batch.target, events)
 
     def _drop_worker(self, index: int) -> None:
-        self._load[index] = len(self._workers) * 1000  # never chosen again
-        if all(load >= 1000 for load in self._load.values()):
+        """A worker lost for good gets no more batches (its load counter goes with it)."""
+        del self._load[index]
+        if not self._load:
             raise ConfigError("every executor worker of the cluster was lost", RAY_WORKERS_LOST)
 
     def _emit_unsent(self) -> None:

@@ -140,7 +140,6 @@ def run_command(
         if result.interrupted:
             click.echo("interrupted: reporting the results gathered so far", err=True)
         for run, work in zip(runs, result.targets, strict=True):
-            run.close_files()
             run.write_reports(work)
         summary = _summary(campaign, campaign_id, started, result)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -180,7 +179,6 @@ class _TargetRun:
         self.dir = out_dir / target.name
         self.formats = campaign.reports.formats
         self.ndjson = NdjsonWriter(self.dir / "results.ndjson") if "ndjson" in self.formats else None
-        self._closed = False
         self.sinks: list[EventSink] = [self.collector]
         if self.ndjson is not None:
             self.sinks.append(self.ndjson)
@@ -198,8 +196,7 @@ class _TargetRun:
         )
 
     def close_files(self) -> None:
-        if self.ndjson is not None and not self._closed:
-            self._closed = True
+        if self.ndjson is not None:
             self.ndjson.close()
 
     def write_reports(self, work: TargetWork) -> None:

@@ -280,7 +280,7 @@ def _run_on_ray(
     asyncio.run(remote.check_target(job, config))
     options = remote.ClusterOptions(address=address, workers=2)
     with remote.RayCluster(options) as cluster:
-        return remote.RayRuntime(cluster).run_job(job, config, resolver, sinks, cases, preflight=False)
+        return remote.RayRuntime(cluster).run_job(job, config, resolver, sinks, cases)
 
 
 def _checks(check_names: str | None, max_response_time: float | None) -> tuple[CheckInfo, ...]:
